@@ -1,0 +1,174 @@
+// Command helm-netpol is a Helm post-renderer that gives a chart's workloads network
+// policies: it reads the rendered manifests on stdin, finds its config in the
+// helm-netpol.io/config annotation, and writes the manifests plus the policies on stdout.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/helm-netpol/helm-netpol/transform"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitInput = 1 // bad input or config
+	exitUsage = 2
+)
+
+const usage = `helm-netpol: network policies for any Helm chart, as a post-renderer.
+
+Usage:
+  helm-netpol [post-render] [flags] < manifests.yaml   the stream plus its policies
+  helm-netpol policies [flags] < manifests.yaml        only the generated policies
+  helm-netpol version                                   version and commit
+
+The config is a YAML document in the helm-netpol.io/config annotation of a workload,
+its pod template, or any other object of the stream (release-wide), for example:
+
+  networkPolicy:
+    enabled: true
+    metrics:
+      from:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: monitoring
+
+Flags:
+`
+
+type options struct {
+	configFile string
+	logFile    string
+	strict     bool
+	namespace  string
+	release    string
+}
+
+func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
+	o := &options{}
+	fs := flag.NewFlagSet("helm-netpol", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.configFile, "config", "", "a config `file`, release-wide, below the annotations")
+	fs.StringVar(&o.logFile, "log-file", "", "also append errors and warnings to `file` (Helm 4 hides a post-renderer's stderr)")
+	fs.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
+	fs.StringVar(&o.namespace, "namespace", "", "the release `namespace`, where the stream does not say")
+	fs.StringVar(&o.release, "release", "", "the release `name`, where the stream does not say")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
+
+// run is main with its dependencies passed in, so tests can call it.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "post-render"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	fs, o := newFlags(stderr)
+	switch cmd {
+	case "post-render", "policies":
+	case "version":
+		fmt.Fprintf(stdout, "helm-netpol %s (commit %s)\n", version, commit)
+		return exitOK
+	case "help":
+		fs.Usage()
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "helm-netpol: unknown command %q: run helm-netpol --help\n", cmd)
+		return exitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "helm-netpol: unexpected argument %q: the manifests come on stdin\n", fs.Arg(0))
+		return exitUsage
+	}
+	err := process(cmd, o, stdin, stdout, stderr)
+	if err == nil {
+		return exitOK
+	}
+	var u usageError
+	if errors.As(err, &u) {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	report(o, stderr, err.Error())
+	return exitInput
+}
+
+type usageError struct{ error }
+
+func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+	opts := transform.Options{Namespace: o.namespace, Release: o.release, Strict: o.strict}
+	if o.configFile != "" {
+		text, err := os.ReadFile(o.configFile)
+		if err != nil {
+			return usageError{fmt.Errorf("helm-netpol: --config: %v", err)}
+		}
+		l, err := transform.ParseLayer(text, transform.LevelFile, "--config "+o.configFile, "")
+		if err != nil {
+			return fmt.Errorf("helm-netpol: --config %s: %w", o.configFile, err)
+		}
+		opts.Config = l
+	}
+	input, err := io.ReadAll(stdin)
+	if err != nil {
+		return fmt.Errorf("helm-netpol: stdin: %v", err)
+	}
+	do := transform.Process
+	if cmd == "policies" {
+		do = transform.Policies
+	}
+	out, res, err := do(input, opts)
+	if res != nil {
+		var warnings []string
+		for _, f := range res.Findings {
+			if f.Severity == transform.SeverityWarning && !o.strict {
+				warnings = append(warnings, f.String())
+			}
+		}
+		if err == nil && len(warnings) > 0 {
+			report(o, stderr, strings.Join(warnings, "\n"))
+		}
+	}
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(out)
+	return err
+}
+
+// report writes lines to stderr and, with --log-file, appends them to the log.
+func report(o *options, stderr io.Writer, lines string) {
+	fmt.Fprintln(stderr, lines)
+	if o.logFile == "" {
+		return
+	}
+	f, err := os.OpenFile(o.logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		fmt.Fprintf(stderr, "helm-netpol: --log-file: %v\n", err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintln(f, lines)
+}

@@ -1,0 +1,86 @@
+package transform
+
+import (
+	"sort"
+	"strings"
+)
+
+// Severity ranks a finding.
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	// SeverityInfo is for the report only: something a reviewer should know.
+	SeverityInfo Severity = "info"
+)
+
+// Finding is one problem or remark about one object.
+type Finding struct {
+	Severity Severity `json:"severity"`
+	Object   string   `json:"object,omitempty"`
+	Where    string   `json:"where,omitempty"`
+	What     string   `json:"what"`
+}
+
+// String is the one-line form: "helm-netpol: <object>: <where>: <what>".
+func (f Finding) String() string {
+	parts := []string{"helm-netpol"}
+	if f.Severity == SeverityWarning {
+		parts = append(parts, "warning")
+	}
+	for _, p := range []string{f.Object, f.Where, f.What} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ": ")
+}
+
+// Errors is every error found in one run; its message has one line per error.
+type Errors []Finding
+
+func (e Errors) Error() string {
+	lines := make([]string, len(e))
+	for i, f := range e {
+		lines[i] = f.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// findings collects findings without duplicates, in the order they were found.
+type findings struct {
+	list []Finding
+	seen map[Finding]bool
+}
+
+func (fs *findings) add(sev Severity, object, where, what string) {
+	f := Finding{Severity: sev, Object: object, Where: where, What: what}
+	if fs.seen == nil {
+		fs.seen = map[Finding]bool{}
+	}
+	if fs.seen[f] {
+		return
+	}
+	fs.seen[f] = true
+	fs.list = append(fs.list, f)
+}
+
+func (fs *findings) errorf(object, where, what string) { fs.add(SeverityError, object, where, what) }
+func (fs *findings) warnf(object, where, what string)  { fs.add(SeverityWarning, object, where, what) }
+func (fs *findings) infof(object, where, what string)  { fs.add(SeverityInfo, object, where, what) }
+
+// errors returns the error findings (and the warnings too when strict) as one error, or nil.
+func (fs *findings) errors(strict bool) error {
+	var errs Errors
+	for _, f := range fs.list {
+		if f.Severity == SeverityError || strict && f.Severity == SeverityWarning {
+			errs = append(errs, f)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Severity < errs[j].Severity })
+	return errs
+}

@@ -1,0 +1,32 @@
+package transform
+
+import (
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// renderKubernetes renders a policy as a networking.k8s.io/v1 NetworkPolicy. Policy types
+// are always explicit, so that a policy without ingress rules isolates instead of being
+// read as egress-only.
+func renderKubernetes(p *Policy, meta metav1.ObjectMeta) (any, error) {
+	np := &networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: meta,
+		Spec: networkingv1.NetworkPolicySpec{
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+		},
+	}
+	if p.Selector != nil {
+		np.Spec.PodSelector = *p.Selector
+	}
+	if p.EgressIsolated {
+		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+	}
+	for _, r := range p.Ingress {
+		np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{Ports: r.Ports, From: r.Peers})
+	}
+	for _, r := range p.Egress {
+		np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{Ports: r.Ports, To: r.Peers})
+	}
+	return np, nil
+}

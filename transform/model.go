@@ -1,0 +1,101 @@
+package transform
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// Role is a port the documented chart knows by purpose.
+type Role string
+
+const (
+	RoleWebhook Role = "webhook"
+	RoleMetrics Role = "metrics"
+	RoleGate    Role = "gate"
+	RoleOther   Role = "otherPorts"
+)
+
+// Rule is one engine-agnostic allow rule: traffic on Ports (all ports when empty) from or
+// to Peers (anywhere when empty, unless Apiserver is set).
+type Rule struct {
+	// Origin is the config key the rule comes from, for provenance and the report.
+	Origin string
+	Ports  []networkingv1.NetworkPolicyPort
+	Peers  []networkingv1.NetworkPolicyPeer
+	// Apiserver marks the rule that reaches the kube-apiserver through the engine's own
+	// construct (Cilium entity, Calico service match) instead of Peers.
+	Apiserver bool
+	// DNS marks the cluster DNS rule (Cilium adds its DNS proxy rule to it).
+	DNS bool
+}
+
+// Policy is one policy to render, in no engine's dialect yet.
+type Policy struct {
+	Name      string
+	Namespace string
+	// For is the provenance: the object the policy is generated for.
+	For string
+	// Engine is the dialect to render.
+	Engine Engine
+	// Deny marks the namespace-wide default-deny; it selects every pod and has no rules.
+	Deny bool
+	// Selector selects the pods of an allowlist.
+	Selector *metav1.LabelSelector
+	Ingress  []Rule
+	Egress   []Rule
+	// EgressIsolated says the policy governs egress too.
+	EgressIsolated bool
+	// Native holds the selected engine's passthrough rules, added verbatim.
+	Native Passthrough
+	Hook   *Hook
+	// Order is the Calico order or ClusterNetworkPolicy priority of the policy.
+	Order int32
+	// Workload is the workload an allowlist is for.
+	Workload *Workload
+}
+
+func tcp() *corev1.Protocol { p := corev1.ProtocolTCP; return &p }
+
+func portOf(n int32, proto corev1.Protocol) networkingv1.NetworkPolicyPort {
+	if proto == "" {
+		proto = corev1.ProtocolTCP
+	}
+	p := intstr.FromInt32(n)
+	return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &p}
+}
+
+// maxNameLength keeps generated names within a DNS label, which every engine accepts.
+const maxNameLength = 63
+
+// objectName joins parts into a valid DNS name; a name too long is cut and given a hash of
+// the whole, so distinct inputs stay distinct.
+func objectName(parts ...string) string {
+	name := strings.ToLower(strings.Join(parts, "-"))
+	name = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '-'
+	}, name)
+	name = strings.Trim(name, "-")
+	if len(name) <= maxNameLength {
+		return name
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	h := hex.EncodeToString(sum[:])[:10]
+	return strings.TrimRight(name[:maxNameLength-len(h)-1], "-") + "-" + h
+}
+
+// allowlistName is the stable name of a workload's allowlist.
+func allowlistName(w *Workload) string {
+	return objectName(w.Name, strings.ToLower(w.Kind), "allow")
+}
+
+// denyName is the stable name of a release's default-deny.
+func denyName(release string) string { return objectName(release, "default-deny") }

@@ -1,0 +1,429 @@
+package transform
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// rolePort is a port a role opens.
+type rolePort struct {
+	Port     int32
+	Protocol corev1.Protocol
+}
+
+// coverage is one covered workload with its effective config and what was planned for it.
+type coverage struct {
+	W      *Workload
+	Config *Merged
+	Policy *Policy
+	// Roles holds, per role, whether the workload has it.
+	Roles map[Role]bool
+}
+
+// discovery is what the stream says about webhooks and Services.
+type discovery struct {
+	services  []*Service
+	webhooks  []serviceRef
+	workloads []*Workload
+	namespace string // the release namespace, when known
+}
+
+// webhookPorts returns the container ports a webhook Service chain routes to the workload.
+func (d *discovery) webhookPorts(w *Workload) []rolePort {
+	var out []rolePort
+	for _, ref := range d.webhooks {
+		for _, svc := range d.services {
+			if svc.Name != ref.Name || !sameNamespace(svc.Namespace, ref.Namespace, d.namespace) || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) {
+				continue
+			}
+			if len(svc.Spec.Selector) == 0 || !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.PodLabels)) {
+				continue
+			}
+			want := int32(defaultWebhookSvcPort)
+			if ref.Port != nil {
+				want = *ref.Port
+			}
+			for _, sp := range svc.Spec.Ports {
+				if sp.Port != want {
+					continue
+				}
+				target := sp.TargetPort
+				if target.IntVal == 0 && target.StrVal == "" {
+					target.IntVal = sp.Port
+				}
+				if port, proto, ok := w.resolve(target); ok {
+					out = addPort(out, rolePort{port, proto})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// serviceTargets tells whether any Service that selects the workload's pods targets port.
+func (d *discovery) serviceTargets(w *Workload, p ContainerPort) bool {
+	for _, svc := range d.services {
+		if len(svc.Spec.Selector) == 0 || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) ||
+			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.PodLabels)) {
+			continue
+		}
+		for _, sp := range svc.Spec.Ports {
+			t := sp.TargetPort
+			switch {
+			case t.StrVal != "" && t.StrVal == p.Name,
+				t.StrVal == "" && t.IntVal == p.Port,
+				t.StrVal == "" && t.IntVal == 0 && sp.Port == p.Port:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func addPort(ports []rolePort, p rolePort) []rolePort {
+	for _, q := range ports {
+		if q == p {
+			return ports
+		}
+	}
+	return append(ports, p)
+}
+
+func (w *Workload) protocolOf(port int32) corev1.Protocol {
+	if p := w.portByNumber(port); p != nil {
+		return p.Protocol
+	}
+	return corev1.ProtocolTCP
+}
+
+// rolePorts decides, for one workload under its effective config, which role ports open.
+// It reports config ports that contradict what the stream says.
+func (d *discovery) rolePorts(w *Workload, m *Merged, fs *findings) map[Role][]rolePort {
+	roles := map[Role][]rolePort{}
+	own := func(path string) bool {
+		l := m.Origin(path)
+		return l != nil && l.Level == LevelWorkload
+	}
+	contradiction := func(path string, config int32, found []rolePort, how string) {
+		for _, p := range found {
+			if p.Port == config {
+				return
+			}
+		}
+		l := m.Origin(path)
+		fs.errorf(w.ID(), path, fmt.Sprintf("%d (set by %s) contradicts port %s that %s: set %s to it, or remove %s", config, l.Source(), portList(found), how, path, path))
+	}
+
+	// webhook
+	if m.Webhook.Enabled == nil || *m.Webhook.Enabled {
+		chain := d.webhookPorts(w)
+		var named []rolePort
+		if p := w.portByName(portNameWebhook); p != nil {
+			named = []rolePort{{p.Port, p.Protocol}}
+		}
+		on := len(chain) > 0 || len(named) > 0 || m.Webhook.Enabled != nil && own("webhook.enabled")
+		if on {
+			switch {
+			case m.Ports.Webhook != nil:
+				if len(chain) > 0 {
+					contradiction("ports.webhook", *m.Ports.Webhook, chain, "the webhook Service routes to")
+				} else if len(named) > 0 {
+					contradiction("ports.webhook", *m.Ports.Webhook, named, "the pods name webhook")
+				}
+				roles[RoleWebhook] = []rolePort{{*m.Ports.Webhook, w.protocolOf(*m.Ports.Webhook)}}
+			case len(chain) > 0:
+				roles[RoleWebhook] = chain
+			case len(named) > 0:
+				roles[RoleWebhook] = named
+			default:
+				roles[RoleWebhook] = []rolePort{{DefaultWebhookPort, w.protocolOf(DefaultWebhookPort)}}
+			}
+		}
+	}
+
+	// metrics
+	var found []rolePort
+	how := ""
+	for _, name := range []string{portNameMetrics, portNameHTTPMetrics} {
+		if p := w.portByName(name); p != nil {
+			found, how = []rolePort{{p.Port, p.Protocol}}, "the pods name "+name
+			break
+		}
+	}
+	if found == nil {
+		if v, ok := w.PodAnnotations[AnnotationPromPort]; ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65536 {
+				found, how = []rolePort{{int32(n), w.protocolOf(int32(n))}}, "the pod annotation "+AnnotationPromPort+" names"
+			}
+		}
+	}
+	switch {
+	case m.Ports.Metrics != nil && (found != nil || own("ports.metrics")):
+		if found != nil {
+			contradiction("ports.metrics", *m.Ports.Metrics, found, how)
+		}
+		roles[RoleMetrics] = []rolePort{{*m.Ports.Metrics, w.protocolOf(*m.Ports.Metrics)}}
+	case found != nil:
+		roles[RoleMetrics] = found
+	}
+
+	// gate
+	if m.Gate.Enabled == nil || *m.Gate.Enabled {
+		var named []rolePort
+		if p := w.portByName(portNameGate); p != nil {
+			named = []rolePort{{p.Port, p.Protocol}}
+		}
+		if len(named) > 0 || m.Gate.Enabled != nil && own("gate.enabled") {
+			switch {
+			case m.Ports.Gate != nil:
+				if len(named) > 0 {
+					contradiction("ports.gate", *m.Ports.Gate, named, "the pods name gate")
+				}
+				roles[RoleGate] = []rolePort{{*m.Ports.Gate, w.protocolOf(*m.Ports.Gate)}}
+			case len(named) > 0:
+				roles[RoleGate] = named
+			default:
+				roles[RoleGate] = []rolePort{{DefaultGatePort, w.protocolOf(DefaultGatePort)}}
+			}
+		}
+	}
+
+	// every other declared port, unless only probes use it
+	if m.NetworkPolicy.OtherPorts.OtherPortsEnabled() {
+		claimed := map[rolePort]bool{}
+		for _, ps := range roles {
+			for _, p := range ps {
+				claimed[p] = true
+			}
+		}
+		for _, p := range sortedPorts(w.Ports) {
+			rp := rolePort{p.Port, p.Protocol}
+			if claimed[rp] || p.Port <= 0 {
+				continue
+			}
+			probed := w.ProbePorts[strconv.Itoa(int(p.Port))] || p.Name != "" && w.ProbePorts[p.Name]
+			if probed && !d.serviceTargets(w, p) {
+				continue
+			}
+			claimed[rp] = true
+			roles[RoleOther] = append(roles[RoleOther], rp)
+		}
+	}
+	return roles
+}
+
+func portList(ps []rolePort) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(int(p.Port))
+	}
+	return s
+}
+
+// roleFrom returns the config path and peers of a role's `from` knob.
+func roleFrom(m *Merged, r Role) (string, []networkingv1.NetworkPolicyPeer) {
+	switch r {
+	case RoleWebhook:
+		return "networkPolicy.webhook.from", m.NetworkPolicy.Webhook.From
+	case RoleMetrics:
+		return "networkPolicy.metrics.from", m.NetworkPolicy.Metrics.From
+	case RoleGate:
+		return "networkPolicy.gate.from", m.NetworkPolicy.Gate.From
+	}
+	return "networkPolicy.otherPorts.from", m.NetworkPolicy.OtherPorts.From
+}
+
+var roleOrder = []Role{RoleWebhook, RoleMetrics, RoleGate, RoleOther}
+
+// planAllowlist builds the engine-agnostic allowlist of one covered workload.
+func (d *discovery) planAllowlist(c *coverage, release string, fs *findings) *Policy {
+	w, m := c.W, c.Config
+	np := &m.NetworkPolicy
+	p := &Policy{
+		Name:      allowlistName(w),
+		Namespace: w.Namespace,
+		For:       w.Ref(),
+		Engine:    m.EngineOrDefault(),
+		Selector:  w.Selector,
+		Hook:      w.Hook,
+		Workload:  w,
+	}
+	roles := d.rolePorts(w, m, fs)
+	c.Roles = map[Role]bool{}
+	for _, r := range roleOrder {
+		ports := roles[r]
+		c.Roles[r] = len(ports) > 0
+		if len(ports) == 0 {
+			continue
+		}
+		origin, from := roleFrom(m, r)
+		if len(from) == 0 {
+			origin = string(r)
+			if r != RoleOther {
+				origin = "networkPolicy." + string(r)
+			}
+		}
+		rule := Rule{Origin: origin, Peers: from}
+		for _, rp := range ports {
+			rule.Ports = append(rule.Ports, portOf(rp.Port, rp.Protocol))
+		}
+		p.Ingress = append(p.Ingress, rule)
+	}
+	for i, r := range np.AdditionalIngress {
+		p.Ingress = append(p.Ingress, Rule{Origin: fmt.Sprintf("networkPolicy.additionalIngress[%d]", i), Ports: r.Ports, Peers: r.From})
+	}
+	if len(p.Ingress) == 0 {
+		fs.infof(w.ID(), "ingress", "no port to open (no role port, no declared port other than probe ports): the pods are isolated for ingress")
+	}
+	engine := m.EngineOrDefault()
+	if native := np.Passthrough(engine); native != nil {
+		p.Native = *native
+	}
+	if np.Egress.Enabled {
+		p.EgressIsolated = true
+		p.Egress = d.planEgress(w, m, release)
+	}
+	return p
+}
+
+func (d *discovery) planEgress(w *Workload, m *Merged, release string) []Rule {
+	eg := &m.NetworkPolicy.Egress
+	engine := m.EngineOrDefault()
+	var rules []Rule
+	if eg.DNSEnabled() {
+		rules = append(rules, dnsRule(eg))
+	}
+	if eg.Apiserver.ApiserverEnabled() && (engine == EngineCilium || engine == EngineCalico) {
+		rules = append(rules, Rule{Origin: "networkPolicy.egress.apiserver", Apiserver: true})
+	}
+	if len(eg.Apiserver.CIDRs) > 0 {
+		r := Rule{Origin: "networkPolicy.egress.apiserver.cidrs"}
+		for _, c := range eg.Apiserver.CIDRs {
+			r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: c}})
+		}
+		for _, port := range eg.Apiserver.PortsOrDefault() {
+			r.Ports = append(r.Ports, portOf(port, corev1.ProtocolTCP))
+		}
+		rules = append(rules, r)
+	}
+	for i, r := range eg.To {
+		rules = append(rules, Rule{Origin: fmt.Sprintf("networkPolicy.egress.to[%d]", i), Ports: r.Ports, Peers: r.To})
+	}
+	if eg.SameReleaseEnabled() && release != "" {
+		if r, ok := d.sameReleaseRule(w, release); ok {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+func dnsRule(eg *Egress) Rule {
+	port := int32(53)
+	if eg.Profile() == DNSProfileOpenShift {
+		port = 5353
+	}
+	r := Rule{
+		Origin: "networkPolicy.egress.dns",
+		DNS:    true,
+		Ports:  []networkingv1.NetworkPolicyPort{portOf(port, corev1.ProtocolUDP), portOf(port, corev1.ProtocolTCP)},
+		Peers: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{LabelNamespaceName: eg.DNSNamespaceOrDefault()},
+		}}},
+	}
+	if eg.Profile() == DNSProfileNodeLocalDNS {
+		r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: NodeLocalDNSAddress}})
+	}
+	return r
+}
+
+// sameReleaseRule opens egress to the pods of the same release on the ports they declare.
+func (d *discovery) sameReleaseRule(w *Workload, release string) (Rule, bool) {
+	seen := map[rolePort]bool{}
+	var ports []ContainerPort
+	for _, o := range d.workloads {
+		if o.Release != release || !sameNamespace(o.Namespace, w.Namespace, d.namespace) || o.HostNetwork {
+			continue
+		}
+		for _, p := range o.Ports {
+			rp := rolePort{p.Port, p.Protocol}
+			if p.Port > 0 && !seen[rp] {
+				seen[rp] = true
+				ports = append(ports, p)
+			}
+		}
+	}
+	if len(ports) == 0 {
+		return Rule{}, false
+	}
+	r := Rule{
+		Origin: "networkPolicy.egress.sameRelease",
+		Peers: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{LabelInstance: release},
+		}}},
+	}
+	for _, p := range sortedPorts(ports) {
+		r.Ports = append(r.Ports, portOf(p.Port, p.Protocol))
+	}
+	return r, true
+}
+
+// reachesApiserver tells which of 443 and 6443 the egress rules allow toward an address
+// (an ipBlock, or anywhere). With cidrCounts false (Cilium) an ipBlock does not count.
+func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
+	for _, r := range rules {
+		if r.Apiserver {
+			return true, true
+		}
+		address := len(r.Peers) == 0
+		for _, peer := range r.Peers {
+			if peer.IPBlock != nil && cidrCounts {
+				address = true
+			}
+		}
+		if !address {
+			continue
+		}
+		if len(r.Ports) == 0 {
+			return true, true
+		}
+		for _, port := range r.Ports {
+			if port.Protocol != nil && *port.Protocol != corev1.ProtocolTCP {
+				continue
+			}
+			if port.Port == nil {
+				return true, true
+			}
+			lo, hi := port.Port.IntVal, port.Port.IntVal
+			if port.EndPort != nil {
+				hi = *port.EndPort
+			}
+			p443 = p443 || lo <= 443 && 443 <= hi
+			p6443 = p6443 || lo <= 6443 && 6443 <= hi
+		}
+	}
+	return p443, p6443
+}
+
+// sortPolicies orders policies for output: allowlists by namespace and name, then the
+// default-denies by namespace.
+func sortPolicies(ps []*Policy) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.Deny != b.Deny {
+			return !a.Deny
+		}
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+}

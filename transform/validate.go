@@ -1,0 +1,323 @@
+package transform
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Defaults of the documented chart and of the extensions.
+const (
+	DefaultDNSNamespace     = "kube-system"
+	DefaultOpenShiftDNS     = "openshift-dns"
+	DefaultDenyOrder        = 2000
+	DefaultPriority         = 1000
+	DefaultWebhookPort      = 9443
+	DefaultGatePort         = 8082
+	LabelInstance           = "app.kubernetes.io/instance"
+	LabelNamespaceName      = "kubernetes.io/metadata.name"
+	NodeLocalDNSAddress     = "169.254.20.10/32"
+	maxClusterNetworkPolicy = 1000
+)
+
+// DefaultApiserverPorts are the kube-apiserver's service port and its usual endpoint port.
+var DefaultApiserverPorts = []int32{443, 6443}
+
+// EngineOrDefault returns the selected engine.
+func (v *Values) EngineOrDefault() Engine {
+	if v.NetworkPolicy.Engine == "" {
+		return EngineKubernetes
+	}
+	return v.NetworkPolicy.Engine
+}
+
+func boolOr(b *bool, def bool) bool {
+	if b == nil {
+		return def
+	}
+	return *b
+}
+
+// DNSEnabled, DNSNamespace ... return the egress knobs with their defaults applied.
+func (e *Egress) DNSEnabled() bool        { return boolOr(e.DNS, true) }
+func (e *Egress) SameReleaseEnabled() bool { return boolOr(e.SameRelease, true) }
+func (e *Egress) Profile() DNSProfile {
+	if e.DNSProfile == "" {
+		return DNSProfileKubeDNS
+	}
+	return e.DNSProfile
+}
+
+// DNSNamespaceOrDefault is the namespace whose pods serve DNS.
+func (e *Egress) DNSNamespaceOrDefault() string {
+	switch {
+	case e.DNSNamespace != "":
+		return e.DNSNamespace
+	case e.Profile() == DNSProfileOpenShift:
+		return DefaultOpenShiftDNS
+	}
+	return DefaultDNSNamespace
+}
+
+// ApiserverEnabled tells whether the engine's own apiserver rule is wanted.
+func (a *Apiserver) ApiserverEnabled() bool { return boolOr(a.Enabled, true) }
+
+// PortsOrDefault are the ports apiserver CIDRs are opened on.
+func (a *Apiserver) PortsOrDefault() []int32 {
+	if len(a.Ports) == 0 {
+		return DefaultApiserverPorts
+	}
+	return a.Ports
+}
+
+// OtherPortsEnabled tells whether declared non-role ports are opened.
+func (o *OtherPorts) OtherPortsEnabled() bool { return boolOr(o.Enabled, true) }
+
+// Passthrough returns the passthrough lists of an engine.
+func (n *NetworkPolicy) Passthrough(e Engine) *Passthrough {
+	switch e {
+	case EngineCilium:
+		return &n.Cilium
+	case EngineCalico:
+		return &n.Calico
+	case EngineClusterNetworkPolicy:
+		return &n.ClusterNetworkPolicy
+	}
+	return nil
+}
+
+// pathError is a problem at a field path of the config.
+type pathError struct {
+	Path string
+	Msg  string
+}
+
+func (e pathError) Error() string { return e.Path + ": " + e.Msg }
+
+// Validate checks the meaning of a merged config, beyond its shape, and returns every
+// problem, each at its field path.
+func (m *Merged) Validate() []pathError {
+	var errs []pathError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, pathError{Path: path, Msg: fmt.Sprintf(format, args...)})
+	}
+	np := &m.NetworkPolicy
+	engine := np.Engine
+	if engine != "" && !oneOf(engine, Engines) {
+		add("networkPolicy.engine", "%q: must be one of %s", engine, list(Engines))
+		engine = ""
+	}
+	if p := np.Egress.DNSProfile; p != "" && !oneOf(p, DNSProfiles) {
+		add("networkPolicy.egress.dnsProfile", "%q: must be one of %s", p, list(DNSProfiles))
+	}
+	if o := np.DefaultDeny.Order; o != nil && m.EngineOrDefault() == EngineClusterNetworkPolicy && (*o < 1 || *o > maxClusterNetworkPolicy) {
+		add("networkPolicy.defaultDeny.order", "%d: a ClusterNetworkPolicy priority must be 1..1000 (lower wins), so the chart default 2000 does not apply to this engine; set an order in 1..1000 for the deny (allowlists take order-1) or remove it to use 1000; this holds with the deny on or off, because the allowlists are placed relative to it", *o)
+	}
+	for _, r := range []struct {
+		path string
+		port *int32
+	}{{"ports.webhook", m.Ports.Webhook}, {"ports.metrics", m.Ports.Metrics}, {"ports.gate", m.Ports.Gate}} {
+		if r.port != nil && (*r.port < 1 || *r.port > 65535) {
+			add(r.path, "%d: a port must be 1..65535", *r.port)
+		}
+	}
+	for _, r := range []struct {
+		path  string
+		peers []networkingv1.NetworkPolicyPeer
+	}{
+		{"networkPolicy.webhook.from", np.Webhook.From},
+		{"networkPolicy.metrics.from", np.Metrics.From},
+		{"networkPolicy.gate.from", np.Gate.From},
+		{"networkPolicy.otherPorts.from", np.OtherPorts.From},
+	} {
+		for i, peer := range r.peers {
+			errs = append(errs, checkPeer(fmt.Sprintf("%s[%d]", r.path, i), peer)...)
+		}
+	}
+	for i, rule := range np.AdditionalIngress {
+		p := fmt.Sprintf("networkPolicy.additionalIngress[%d]", i)
+		errs = append(errs, checkRule(p, "from", rule.From, rule.Ports)...)
+	}
+	for i, rule := range np.Egress.To {
+		p := fmt.Sprintf("networkPolicy.egress.to[%d]", i)
+		errs = append(errs, checkRule(p, "to", rule.To, rule.Ports)...)
+	}
+	for i, c := range np.Egress.Apiserver.CIDRs {
+		if msg := checkCIDR(c); msg != "" {
+			add(fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s", msg)
+		}
+	}
+	for i, p := range np.Egress.Apiserver.Ports {
+		if p < 1 || p > 65535 {
+			add(fmt.Sprintf("networkPolicy.egress.apiserver.ports[%d]", i), "%d: a port must be 1..65535", p)
+		}
+	}
+	if !np.Egress.Enabled {
+		off := "egress rules are set while networkPolicy.egress.enabled is false; they would be ignored: set networkPolicy.egress.enabled: true (and allow DNS and the kube-apiserver), or remove them"
+		if len(np.Egress.To) > 0 {
+			add("networkPolicy.egress.to", "%s", off)
+		}
+		if len(np.Egress.Apiserver.CIDRs) > 0 {
+			add("networkPolicy.egress.apiserver.cidrs", "%s", off)
+		}
+		for _, e := range Engines[1:] {
+			if len(np.Passthrough(e).Egress) > 0 {
+				add("networkPolicy."+string(e)+".egress", "%s", off)
+			}
+		}
+	}
+	if engine != "" || np.Engine == "" {
+		selected := m.EngineOrDefault()
+		for _, e := range Engines[1:] {
+			pt := np.Passthrough(e)
+			if e != selected && (len(pt.Ingress) > 0 || len(pt.Egress) > 0) {
+				add("networkPolicy."+string(e), "passthrough rules for engine %s while networkPolicy.engine is %s: they would be ignored; move them to networkPolicy.%s, or set networkPolicy.engine: %s", e, selected, selected, e)
+			}
+		}
+	}
+	for _, w := range []struct {
+		path    string
+		matches []WorkloadMatch
+	}{{"networkPolicy.workloads.include", np.Workloads.Include}, {"networkPolicy.workloads.exclude", np.Workloads.Exclude}} {
+		for i, wm := range w.matches {
+			p := fmt.Sprintf("%s[%d]", w.path, i)
+			if wm.Kind == "" && wm.Name == "" && len(wm.MatchLabels) == 0 {
+				add(p, "matches every workload: set kind, name or matchLabels")
+			}
+			if wm.Kind != "" && !isWorkloadKind(wm.Kind) {
+				add(p+".kind", "%q: must be one of %s", wm.Kind, strings.Join(workloadKinds, ", "))
+			}
+		}
+	}
+	return errs
+}
+
+func oneOf[T comparable](v T, all []T) bool {
+	for _, a := range all {
+		if a == v {
+			return true
+		}
+	}
+	return false
+}
+
+func list[T ~string](all []T) string {
+	s := make([]string, len(all))
+	for i, a := range all {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
+func checkRule(path, peersKey string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) []pathError {
+	var errs []pathError
+	for i, peer := range peers {
+		errs = append(errs, checkPeer(fmt.Sprintf("%s.%s[%d]", path, peersKey, i), peer)...)
+	}
+	for i, port := range ports {
+		errs = append(errs, checkPort(fmt.Sprintf("%s.ports[%d]", path, i), port)...)
+	}
+	return errs
+}
+
+func checkPeer(path string, peer networkingv1.NetworkPolicyPeer) []pathError {
+	var errs []pathError
+	add := func(p, format string, args ...any) {
+		errs = append(errs, pathError{Path: p, Msg: fmt.Sprintf(format, args...)})
+	}
+	selectors := peer.PodSelector != nil || peer.NamespaceSelector != nil
+	switch {
+	case peer.IPBlock != nil && selectors:
+		add(path, "an ipBlock cannot be combined with podSelector or namespaceSelector in one peer: make them two peers")
+	case peer.IPBlock == nil && !selectors:
+		add(path, "a peer needs podSelector, namespaceSelector or ipBlock")
+	}
+	for _, s := range []struct {
+		name string
+		sel  *metav1.LabelSelector
+	}{{"podSelector", peer.PodSelector}, {"namespaceSelector", peer.NamespaceSelector}} {
+		name, sel := s.name, s.sel
+		if sel == nil {
+			continue
+		}
+		for _, fe := range metavalidation.ValidateLabelSelector(sel, metavalidation.LabelSelectorValidationOptions{}, field.NewPath(path, name)) {
+			add(fe.Field, "%s", strings.TrimPrefix(fe.ErrorBody(), "Invalid value: "))
+		}
+	}
+	if b := peer.IPBlock; b != nil {
+		if msg := checkCIDR(b.CIDR); msg != "" {
+			add(path+".ipBlock.cidr", "%s", msg)
+			return errs
+		}
+		outer := netip.MustParsePrefix(b.CIDR)
+		for i, e := range b.Except {
+			p := fmt.Sprintf("%s.ipBlock.except[%d]", path, i)
+			if msg := checkCIDR(e); msg != "" {
+				add(p, "%s", msg)
+				continue
+			}
+			inner := netip.MustParsePrefix(e)
+			if inner.Addr().Is4() != outer.Addr().Is4() || inner.Bits() <= outer.Bits() || !outer.Contains(inner.Addr()) {
+				add(p, "%q must be a strict subset of the cidr %q", e, b.CIDR)
+			}
+		}
+	}
+	return errs
+}
+
+// checkCIDR refuses an invalid prefix and one with host bits set, which would otherwise be
+// silently widened to its network.
+func checkCIDR(c string) string {
+	p, err := netip.ParsePrefix(c)
+	if err != nil {
+		return fmt.Sprintf("%q is not a CIDR (like 10.0.0.0/8 or 10.0.0.1/32)", c)
+	}
+	if p.Addr().Zone() != "" {
+		return fmt.Sprintf("%q: a CIDR has no zone", c)
+	}
+	if m := p.Masked(); m != p {
+		host := netip.PrefixFrom(p.Addr(), p.Addr().BitLen())
+		return fmt.Sprintf("%q has host bits set, so it does not say which network is meant: write %q for the whole network or %q for the one address", c, m.String(), host.String())
+	}
+	return ""
+}
+
+func checkPort(path string, port networkingv1.NetworkPolicyPort) []pathError {
+	var errs []pathError
+	add := func(p, format string, args ...any) {
+		errs = append(errs, pathError{Path: p, Msg: fmt.Sprintf(format, args...)})
+	}
+	if port.Protocol != nil {
+		switch *port.Protocol {
+		case corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP:
+		default:
+			add(path+".protocol", "%q: must be one of TCP, UDP, SCTP", *port.Protocol)
+		}
+	}
+	if port.Port != nil {
+		if port.Port.Type == intstr.Int {
+			if port.Port.IntVal < 1 || port.Port.IntVal > 65535 {
+				add(path+".port", "%d: a port must be 1..65535", port.Port.IntVal)
+			}
+		} else if msgs := validation.IsValidPortName(port.Port.StrVal); len(msgs) > 0 {
+			add(path+".port", "%q: not a port number or a valid port name: %s", port.Port.StrVal, strings.Join(msgs, "; "))
+		}
+	}
+	if port.EndPort != nil {
+		switch {
+		case port.Port == nil || port.Port.Type != intstr.Int:
+			add(path+".endPort", "needs a numeric port to start the range")
+		case *port.EndPort < port.Port.IntVal || *port.EndPort > 65535:
+			add(path+".endPort", "%d: must be at least port %d and at most 65535", *port.EndPort, port.Port.IntVal)
+		}
+	}
+	return errs
+}
