@@ -68,22 +68,22 @@ type Switch struct {
 
 // NetworkPolicy is the `networkPolicy` block.
 type NetworkPolicy struct {
-	Enabled              bool                                   `json:"enabled"`
-	Engine               Engine                                 `json:"engine"`
-	Namespace            string                                 `json:"namespace"`
-	Rewrite              bool                                   `json:"rewrite"`
-	KeepExisting         bool                                   `json:"keepExisting"`
-	DefaultDeny          DefaultDeny                            `json:"defaultDeny"`
-	Webhook              Peers                                  `json:"webhook"`
-	Metrics              Peers                                  `json:"metrics"`
-	Gate                 Peers                                  `json:"gate"`
+	Enabled              bool                                    `json:"enabled"`
+	Engine               Engine                                  `json:"engine"`
+	Namespace            string                                  `json:"namespace"`
+	Rewrite              bool                                    `json:"rewrite"`
+	KeepExisting         bool                                    `json:"keepExisting"`
+	DefaultDeny          DefaultDeny                             `json:"defaultDeny"`
+	Webhook              Peers                                   `json:"webhook"`
+	Metrics              Peers                                   `json:"metrics"`
+	Gate                 Peers                                   `json:"gate"`
 	AdditionalIngress    []networkingv1.NetworkPolicyIngressRule `json:"additionalIngress"`
-	Egress               Egress                                 `json:"egress"`
-	Cilium               Passthrough                            `json:"cilium"`
-	Calico               Passthrough                            `json:"calico"`
-	ClusterNetworkPolicy Passthrough                            `json:"clusterNetworkPolicy"`
-	Workloads            Workloads                              `json:"workloads"`
-	OtherPorts           OtherPorts                             `json:"otherPorts"`
+	Egress               Egress                                  `json:"egress"`
+	Cilium               Passthrough                             `json:"cilium"`
+	Calico               Passthrough                             `json:"calico"`
+	ClusterNetworkPolicy Passthrough                             `json:"clusterNetworkPolicy"`
+	Workloads            Workloads                               `json:"workloads"`
+	OtherPorts           OtherPorts                              `json:"otherPorts"`
 }
 
 // DefaultDeny is the namespace-wide deny.
@@ -99,19 +99,19 @@ type Peers struct {
 
 // OtherPorts governs the declared container ports that no role claims.
 type OtherPorts struct {
-	Enabled *bool                           `json:"enabled,omitempty"`
+	Enabled *bool                            `json:"enabled,omitempty"`
 	From    []networkingv1.NetworkPolicyPeer `json:"from"`
 }
 
 // Egress is the outbound allowlist; nothing of it renders unless Enabled.
 type Egress struct {
-	Enabled      bool                                  `json:"enabled"`
-	DNS          *bool                                 `json:"dns,omitempty"`
-	DNSNamespace string                                `json:"dnsNamespace"`
-	DNSProfile   DNSProfile                            `json:"dnsProfile"`
+	Enabled      bool                                   `json:"enabled"`
+	DNS          *bool                                  `json:"dns,omitempty"`
+	DNSNamespace string                                 `json:"dnsNamespace"`
+	DNSProfile   DNSProfile                             `json:"dnsProfile"`
 	To           []networkingv1.NetworkPolicyEgressRule `json:"to"`
-	Apiserver    Apiserver                             `json:"apiserver"`
-	SameRelease  *bool                                 `json:"sameRelease,omitempty"`
+	Apiserver    Apiserver                              `json:"apiserver"`
+	SameRelease  *bool                                  `json:"sameRelease,omitempty"`
 }
 
 // Apiserver is how egress reaches the kube-apiserver.

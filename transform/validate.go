@@ -47,7 +47,7 @@ func boolOr(b *bool, def bool) bool {
 }
 
 // DNSEnabled, DNSNamespace ... return the egress knobs with their defaults applied.
-func (e *Egress) DNSEnabled() bool        { return boolOr(e.DNS, true) }
+func (e *Egress) DNSEnabled() bool         { return boolOr(e.DNS, true) }
 func (e *Egress) SameReleaseEnabled() bool { return boolOr(e.SameRelease, true) }
 func (e *Egress) Profile() DNSProfile {
 	if e.DNSProfile == "" {
