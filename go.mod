@@ -3,6 +3,7 @@ module github.com/helm-netpol/helm-netpol
 go 1.26.6
 
 require (
+	github.com/google/go-cmp v0.7.0
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
 	sigs.k8s.io/kustomize/kyaml v0.21.2

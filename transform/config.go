@@ -442,7 +442,7 @@ func (m *Merged) Origin(path string) *Layer {
 		if l, ok := m.Origins[p]; ok {
 			return l
 		}
-		i := strings.LastIndexByte(p, '.')
+		i := strings.LastIndexAny(p, ".[")
 		if i < 0 {
 			break
 		}

@@ -116,8 +116,11 @@ func (d *discovery) rolePorts(w *Workload, m *Merged, fs *findings) map[Role][]r
 				return
 			}
 		}
-		l := m.Origin(path)
-		fs.errorf(w.ID(), path, fmt.Sprintf("%d (set by %s) contradicts port %s that %s: set %s to it, or remove %s", config, l.Source(), portList(found), how, path, path))
+		from := ""
+		if l := m.Origin(path); l != nil && l.Object != w.ID() {
+			from = " (from " + l.Source() + ")"
+		}
+		fs.errorf(w.ID(), path, fmt.Sprintf("%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, portList(found), how, path))
 	}
 
 	// webhook
