@@ -502,10 +502,9 @@ func (r *run) planDenies(covered []*coverage, release string, hasNonHook bool) [
 			For:       "release/" + release,
 			Deny:      true,
 			Engine:    first.Config.EngineOrDefault(),
-			Order:     DefaultDenyOrder,
-		}
-		if o := first.Config.NetworkPolicy.DefaultDeny.Order; o != nil {
-			p.Order = *o
+			Order:     denyOrder(first.Config),
+
+			ScopeNamespace: r.d.scopeNamespace(ns, first.Config),
 		}
 		egressOn := 0
 		for _, c := range cs {
@@ -553,14 +552,11 @@ func (r *run) render(p *Policy) (*yaml.RNode, error) {
 		meta.Annotations[AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)
 		meta.Annotations[AnnotationHookDelete] = hookDeleteBeforeCreate
 	}
-	var obj any
-	var err error
-	switch p.Engine {
-	case EngineKubernetes:
-		obj, err = renderKubernetes(p, meta)
-	default:
-		return nil, fmt.Errorf("engine %s is not available yet", p.Engine)
+	render, ok := renderers[p.Engine]
+	if !ok {
+		return nil, fmt.Errorf("engine %s has no renderer", p.Engine)
 	}
+	obj, err := render(p, meta)
 	if err != nil {
 		return nil, err
 	}

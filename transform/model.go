@@ -54,8 +54,13 @@ type Policy struct {
 	// Native holds the selected engine's passthrough rules, added verbatim.
 	Native Passthrough
 	Hook   *Hook
-	// Order is the Calico order or ClusterNetworkPolicy priority of the policy.
+	// Order is the Calico order or ClusterNetworkPolicy priority of the policy: the deny's
+	// value, and one less for allowlists so they come first.
 	Order int32
+	// ScopeNamespace is the namespace the policy is about, resolved for cluster-scoped
+	// dialects: the workload's, else networkPolicy.namespace, else --namespace. Empty when
+	// nothing says it.
+	ScopeNamespace string
 	// Workload is the workload an allowlist is for.
 	Workload *Workload
 }

@@ -247,6 +247,29 @@ func roleFrom(m *Merged, r Role) (string, []networkingv1.NetworkPolicyPeer) {
 
 var roleOrder = []Role{RoleWebhook, RoleMetrics, RoleGate, RoleOther}
 
+// denyOrder is the Calico order or ClusterNetworkPolicy priority of the default-deny;
+// allowlists take one less.
+func denyOrder(m *Merged) int32 {
+	if o := m.NetworkPolicy.DefaultDeny.Order; o != nil {
+		return *o
+	}
+	if m.EngineOrDefault() == EngineClusterNetworkPolicy {
+		return DefaultPriority
+	}
+	return DefaultDenyOrder
+}
+
+// scopeNamespace resolves the namespace a policy is about.
+func (d *discovery) scopeNamespace(ns string, m *Merged) string {
+	switch {
+	case ns != "":
+		return ns
+	case m.NetworkPolicy.Namespace != "":
+		return m.NetworkPolicy.Namespace
+	}
+	return d.namespace
+}
+
 // planAllowlist builds the engine-agnostic allowlist of one covered workload.
 func (d *discovery) planAllowlist(c *coverage, release string, fs *findings) *Policy {
 	w, m := c.W, c.Config
@@ -259,6 +282,9 @@ func (d *discovery) planAllowlist(c *coverage, release string, fs *findings) *Po
 		Selector:  w.Selector,
 		Hook:      w.Hook,
 		Workload:  w,
+		Order:     denyOrder(m) - 1,
+
+		ScopeNamespace: d.scopeNamespace(w.Namespace, m),
 	}
 	roles := d.rolePorts(w, m, fs)
 	c.Roles = map[Role]bool{}
