@@ -290,6 +290,21 @@ func typeName(v any) string {
 
 var intOrStringType = reflect.TypeFor[intstr.IntOrString]()
 
+// enums are the string types whose values are checked with the shape, so a misspelt value
+// is reported beside a misspelt key.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[Engine]():     stringsOf(Engines),
+	reflect.TypeFor[DNSProfile](): stringsOf(DNSProfiles),
+}
+
+func stringsOf[T ~string](all []T) []string {
+	s := make([]string, len(all))
+	for i, a := range all {
+		s[i] = string(a)
+	}
+	return s
+}
+
 // checkShape checks a plain value against the Go type it will be decoded into, naming
 // every unknown key (with the allowed ones) and every mistyped value by its field path.
 // A null anywhere is accepted: in a layer it deletes the key beneath.
@@ -360,8 +375,12 @@ func checkShape(v any, t reflect.Type, path string) []error {
 			return []error{at(fmt.Sprintf("must be true or false, not the %s %s", typeName(v), quote(v)))}
 		}
 	case reflect.String:
-		if _, ok := v.(string); !ok {
+		str, ok := v.(string)
+		if !ok {
 			return []error{at(fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v)))}
+		}
+		if allowed, ok := enums[t]; ok && str != "" && !oneOf(str, allowed) {
+			return []error{at(fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", ")))}
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		i, ok := v.(int64)

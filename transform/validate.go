@@ -209,13 +209,7 @@ func oneOf[T comparable](v T, all []T) bool {
 	return false
 }
 
-func list[T ~string](all []T) string {
-	s := make([]string, len(all))
-	for i, a := range all {
-		s[i] = string(a)
-	}
-	return strings.Join(s, ", ")
-}
+func list[T ~string](all []T) string { return strings.Join(stringsOf(all), ", ") }
 
 func checkRule(path, peersKey string, peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkPolicyPort) []pathError {
 	var errs []pathError

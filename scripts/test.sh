@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting and vet, the product module's tests (golden
+# fixtures, CLI scripts, in-process Helm), the oracle module's (the Kubernetes API's
+# NetworkPolicy validation, the CRD schemas, Cilium's sanitizer), then the end-to-end
+# script with the pinned Helm 3, Helm 4 and kustomize binaries.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test ./...
+(cd oracle && go vet ./... && go test ./...)
+scripts/e2e.sh
