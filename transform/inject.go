@@ -377,14 +377,22 @@ func included(w *Workload, ws *Workloads) bool {
 	return false
 }
 
-// checkFromKnobs refuses a role's `from` knob that no covered workload under that config
-// can use: a typo in intent.
+// checkFromKnobs refuses a role's `from` knob that no covered workload carrying that config
+// can use: a typo in intent. Workloads carrying the same config text (a hook Job that
+// shares podAnnotations with its Deployment) count together; a workload without the role
+// ignores the knob. A config carried by hook workloads only is never refused, since
+// Helm 4 may show the hooks without the rest of the release.
 func (r *run) checkFromKnobs(covered []*coverage) {
 	type use struct {
-		layer *Layer
-		role  Role
+		config string // the origin layer's level and content
+		role   Role
 	}
-	used := map[use]bool{}
+	type tally struct {
+		layer   *Layer
+		hasRole bool
+		nonHook bool
+	}
+	tallies := map[use]*tally{}
 	var order []use
 	for _, c := range covered {
 		for _, role := range roleOrder {
@@ -392,22 +400,36 @@ func (r *run) checkFromKnobs(covered []*coverage) {
 			if len(from) == 0 {
 				continue
 			}
-			u := use{c.Config.Origin(path), role}
-			if _, seen := used[u]; !seen {
+			l := c.Config.Origin(path)
+			if l == nil {
+				continue
+			}
+			content, _ := json.Marshal(l.Tree)
+			u := use{fmt.Sprint(l.Level) + string(content), role}
+			t, ok := tallies[u]
+			if !ok {
+				t = &tally{layer: l}
+				tallies[u] = t
 				order = append(order, u)
 			}
-			used[u] = used[u] || c.Roles[role]
+			t.hasRole = t.hasRole || c.Roles[role]
+			t.nonHook = t.nonHook || c.W.Hook == nil
 			if !c.Roles[role] {
 				r.fs.infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
 			}
 		}
 	}
 	for _, u := range order {
-		if used[u] || u.layer == nil {
+		t := tallies[u]
+		if t.hasRole || !t.nonHook {
 			continue
 		}
-		path := "networkPolicy." + string(u.role) + ".from"
-		r.fs.errorf(u.layer.Object, u.layer.Where, fmt.Sprintf("%s: no workload this config covers has a %s port, so the knob would do nothing: check the spelling of the role, set ports.%s, or remove it", path, u.role, u.role))
+		path, _ := roleFrom(&Merged{}, u.role)
+		fix := fmt.Sprintf("has a %s port, so the knob would do nothing: check that the role is enabled, set ports.%s, or remove the knob", u.role, u.role)
+		if u.role == RoleOther {
+			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
+		}
+		r.fs.errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
 	}
 }
 

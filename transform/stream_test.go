@@ -1,0 +1,112 @@
+package transform
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func corpus(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob("../fixtures/corpus/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	more, _ := filepath.Glob("../fixtures/corpus/*/*.yaml")
+	files = append(files, more...)
+	if len(files) < 10 {
+		t.Fatalf("found %d real chart renders in fixtures/corpus, want at least 10", len(files))
+	}
+	return files
+}
+
+func releaseWide(t testing.TB, text string) *Layer {
+	t.Helper()
+	l, err := ParseLayer([]byte(text), LevelFile, "--config test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestRealChartsKeepEveryByte covers every workload of real chart renders with a
+// release-wide config and checks that the output starts with the input, byte for byte:
+// documents the tool does not change are untouched, generated ones are appended after.
+func TestRealChartsKeepEveryByte(t *testing.T) {
+	cfg := releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}")
+	for _, file := range corpus(t) {
+		t.Run(strings.TrimPrefix(file, "../fixtures/corpus/"), func(t *testing.T) {
+			in, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, res, err := Process(in, Options{Config: cfg, Release: "rel"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(out, in) {
+				t.Fatalf("the output does not start with the input's bytes")
+			}
+			if len(res.Generated) == 0 {
+				t.Fatalf("no policy generated for a chart with workloads")
+			}
+			s, err := ReadStream(out)
+			if err != nil {
+				t.Fatalf("the output does not parse: %v", err)
+			}
+			inDocs, _ := ReadStream(in)
+			if got, want := len(s.Docs), len(inDocs.Docs)+len(res.Generated); got != want {
+				t.Errorf("output has %d documents, want %d input + generated", got, want)
+			}
+			again, _, err := Process(out, Options{Config: cfg, Release: "rel"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(out), string(again)); diff != "" {
+				t.Errorf("a second run changed the output (-first +second):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitDocumentsGivesTheBytesBack(t *testing.T) {
+	for name, in := range map[string]string{
+		"helm 3 framing":         "---\n# Source: a.yaml\na: 1\n---\n# Source: b.yaml\nb: 2\n",
+		"no leading separator":   "a: 1\n---\nb: 2",
+		"separator with content": "--- |\n  text\n--- # comment\nb: 2\n",
+		"dashes inside a value":  "a: ---x\nb: |\n  ---\n  still b\n",
+		"CRLF":                   "a: 1\r\n---\r\nb: 2\r\n",
+		"end marker":             "a: 1\n...\n---\nb: 2\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			var got []byte
+			for _, s := range splitDocuments([]byte(in)) {
+				got = append(got, s.raw...)
+			}
+			if diff := cmp.Diff(in, string(got)); diff != "" {
+				t.Errorf("segments do not add up to the input (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSplitDocumentsCutsAtSeparatorLines(t *testing.T) {
+	segs := splitDocuments([]byte("a: 1\n---\nb: |\n  ---\n--- # c\nc: 3\n"))
+	var got []string
+	var lines []int
+	for _, s := range segs {
+		got = append(got, string(s.raw))
+		lines = append(lines, s.line)
+	}
+	want := []string{"a: 1\n", "---\nb: |\n  ---\n", "--- # c\nc: 3\n"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("segments (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]int{1, 2, 5}, lines); diff != "" {
+		t.Errorf("first lines (-want +got):\n%s", diff)
+	}
+}
