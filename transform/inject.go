@@ -186,18 +186,21 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	r.checkFromKnobs(covered)
 	r.checkApiserver(covered)
 	rewritten := r.checkChartPolicies(covered, chartPolicies)
-	policies := make([]*Policy, 0, len(covered))
+	policies := make([]*Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
 		policies = append(policies, c.Policy)
 	}
+	policies = append(policies, rewritten...)
 	policies = append(policies, r.planDenies(covered, releaseName, hasNonHook)...)
 	sortPolicies(policies)
 	r.res.Policies = policies
 
 	// Render, then replace what an earlier run generated.
 	removed := map[*yaml.RNode]bool{}
-	for _, cp := range rewritten {
-		removed[cp.Node] = true
+	for _, cp := range chartPolicies {
+		if r.res.Changed[cp.Node] {
+			removed[cp.Node] = true
+		}
 	}
 	made := map[objectKey]bool{}
 	for _, p := range policies {
@@ -460,32 +463,30 @@ func (r *run) checkApiserver(covered []*coverage) {
 	}
 }
 
-// checkChartPolicies finds the chart's own NetworkPolicies that select a covered workload
-// and would widen its allowlist. It returns those to rewrite.
-func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*chartPolicy {
-	var rewrite []*chartPolicy
+// checkChartPolicies looks at the chart's own NetworkPolicies that select a covered
+// workload. Under networkPolicy.rewrite they are translated into the engine and replace
+// the originals; otherwise one that would widen the allowlist (it has allow rules of a
+// direction the allowlist governs) is an error unless networkPolicy.keepExisting.
+func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*Policy {
+	var rewritten []*Policy
 	for _, cp := range chart {
 		spec := &cp.Policy.Spec
-		ingress, egress := len(spec.Ingress) > 0, len(spec.Egress) > 0
-		if len(spec.PolicyTypes) > 0 {
-			ingress = ingress && oneOf(networkingv1.PolicyTypeIngress, spec.PolicyTypes)
-			egress = egress && oneOf(networkingv1.PolicyTypeEgress, spec.PolicyTypes)
-		}
-		chosen := false
+		ingressType, egressType := policyTypes(spec)
+		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
+		done := false
 		for _, c := range covered {
 			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.selectedBy(&spec.PodSelector) {
-				continue
-			}
-			if !ingress && !(egress && c.Policy.EgressIsolated) {
 				continue
 			}
 			np := &c.Config.NetworkPolicy
 			switch {
 			case np.Rewrite:
-				if !chosen {
-					rewrite = append(rewrite, cp)
-					chosen = true
+				if !done {
+					rewritten = append(rewritten, r.d.planRewrite(cp, c.Config))
+					r.res.Changed[cp.Node] = true
+					done = true
 				}
+			case !ingress && !(egress && c.Policy.EgressIsolated):
 			case np.KeepExisting:
 				r.fs.infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
 			default:
@@ -493,10 +494,15 @@ func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*c
 			}
 		}
 	}
-	for _, cp := range rewrite {
-		r.res.Changed[cp.Node] = true
+	return rewritten
+}
+
+// policyTypes tells which directions a NetworkPolicy governs, with the API's defaults.
+func policyTypes(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
+	if len(spec.PolicyTypes) == 0 {
+		return true, len(spec.Egress) > 0
 	}
-	return rewrite
+	return oneOf(networkingv1.PolicyTypeIngress, spec.PolicyTypes), oneOf(networkingv1.PolicyTypeEgress, spec.PolicyTypes)
 }
 
 // planDenies plans one default-deny per namespace whose covered workloads ask for it.
@@ -568,7 +574,11 @@ func nsLabel(ns string) string {
 // render turns a policy into a node in the engine's dialect, with provenance and the
 // stream's framing.
 func (r *run) render(p *Policy) (*yaml.RNode, error) {
-	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{AnnotationGeneratedFor: p.For}}
+	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: copyMap(p.Labels), Annotations: copyMap(p.Annotations)}
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	meta.Annotations[AnnotationGeneratedFor] = p.For
 	if p.Hook != nil {
 		meta.Annotations[AnnotationHook] = p.Hook.Events
 		meta.Annotations[AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)

@@ -12,9 +12,9 @@ func renderKubernetes(p *Policy, meta metav1.ObjectMeta) (any, error) {
 	np := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: meta,
-		Spec: networkingv1.NetworkPolicySpec{
-			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
-		},
+	}
+	if !p.IngressOpen {
+		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress)
 	}
 	if p.Selector != nil {
 		np.Spec.PodSelector = *p.Selector

@@ -51,6 +51,12 @@ type Policy struct {
 	Egress   []Rule
 	// EgressIsolated says the policy governs egress too.
 	EgressIsolated bool
+	// IngressOpen says the policy does not govern ingress (a rewritten chart policy of
+	// policyTypes [Egress]); every policy helm-netpol plans itself isolates ingress.
+	IngressOpen bool
+	// Labels and Annotations are kept from the chart policy a rewritten policy replaces.
+	Labels      map[string]string
+	Annotations map[string]string
 	// Native holds the selected engine's passthrough rules, added verbatim.
 	Native Passthrough
 	Hook   *Hook

@@ -405,6 +405,39 @@ func (d *discovery) sameReleaseRule(w *Workload, release string) (Rule, bool) {
 	return r, true
 }
 
+// planRewrite translates a chart's NetworkPolicy into the plan, to be rendered in the
+// engine of the config that asked for the rewrite. It keeps the original's name, labels
+// and annotations, so that the replacement is the same object to Helm when the engine is
+// kubernetes.
+func (d *discovery) planRewrite(cp *chartPolicy, m *Merged) *Policy {
+	spec := cp.Policy.Spec
+	ingress, egress := policyTypes(&spec)
+	p := &Policy{
+		Name:           cp.Name,
+		Namespace:      cp.Namespace,
+		For:            cp.Ref(),
+		Engine:         m.EngineOrDefault(),
+		Selector:       spec.PodSelector.DeepCopy(),
+		IngressOpen:    !ingress,
+		EgressIsolated: egress,
+		Order:          denyOrder(m) - 1,
+		ScopeNamespace: d.scopeNamespace(cp.Namespace, m),
+		Labels:         cp.Policy.Labels,
+		Annotations:    cp.Policy.Annotations,
+	}
+	if ev, ok := cp.Policy.Annotations[AnnotationHook]; ok {
+		weight, _ := strconv.Atoi(cp.Policy.Annotations[AnnotationHookWeight])
+		p.Hook = &Hook{Events: ev, Weight: weight + 1} // keeps the original weight
+	}
+	for i, r := range spec.Ingress {
+		p.Ingress = append(p.Ingress, Rule{Origin: fmt.Sprintf("%s spec.ingress[%d]", cp.ID(), i), Ports: r.Ports, Peers: r.From})
+	}
+	for i, r := range spec.Egress {
+		p.Egress = append(p.Egress, Rule{Origin: fmt.Sprintf("%s spec.egress[%d]", cp.ID(), i), Ports: r.Ports, Peers: r.To})
+	}
+	return p
+}
+
 // reachesApiserver tells which of 443 and 6443 the egress rules allow toward an address
 // (an ipBlock, or anywhere). With cidrCounts false (Cilium) an ipBlock does not count.
 func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
