@@ -135,11 +135,16 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("helm-netpol: stdin: %v", err)
 	}
-	do := transform.Process
+	var res *transform.Result
 	if cmd == "policies" {
-		do = transform.Policies
+		var out []byte
+		out, res, err = transform.Policies(input, opts)
+		if err == nil {
+			_, err = stdout.Write(out)
+		}
+	} else {
+		res, err = transform.ProcessTo(stdout, input, opts)
 	}
-	out, res, err := do(input, opts)
 	if res != nil {
 		var warnings []string
 		for _, f := range res.Findings {
@@ -151,10 +156,6 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 			report(o, stderr, strings.Join(warnings, "\n"))
 		}
 	}
-	if err != nil {
-		return err
-	}
-	_, err = stdout.Write(out)
 	return err
 }
 

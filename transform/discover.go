@@ -337,49 +337,50 @@ type serviceRef struct {
 	Port      *int32 `json:"port"`
 }
 
-type clientConfig struct {
-	Service *serviceRef `json:"service"`
-}
-
 // webhookRefs returns the Services a webhook configuration or a CRD's conversion webhook
-// routes through.
+// routes through. It reads only those fields, so a large CRD costs a few lookups.
 func webhookRefs(o *Object) ([]serviceRef, error) {
-	raw, err := o.Node.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	var refs []serviceRef
+	var configs []*yaml.RNode
 	switch {
 	case o.Group() == "admissionregistration.k8s.io" && (o.Kind == "ValidatingWebhookConfiguration" || o.Kind == "MutatingWebhookConfiguration"):
-		var c struct {
-			Webhooks []struct {
-				ClientConfig clientConfig `json:"clientConfig"`
-			} `json:"webhooks"`
+		webhooks, err := o.Node.Pipe(yaml.Lookup("webhooks"))
+		if err != nil || webhooks == nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("not a valid %s: %v", o.Kind, err)
+		items, err := webhooks.Elements()
+		if err != nil {
+			return nil, fmt.Errorf("webhooks: %v", err)
 		}
-		for _, wh := range c.Webhooks {
-			if wh.ClientConfig.Service != nil {
-				refs = append(refs, *wh.ClientConfig.Service)
-			}
+		for _, wh := range items {
+			configs = append(configs, wh.Field("clientConfig").Value)
 		}
 	case o.Group() == "apiextensions.k8s.io" && o.Kind == "CustomResourceDefinition":
-		var c struct {
-			Spec struct {
-				Conversion *struct {
-					Webhook *struct {
-						ClientConfig clientConfig `json:"clientConfig"`
-					} `json:"webhook"`
-				} `json:"conversion"`
-			} `json:"spec"`
+		cc, err := o.Node.Pipe(yaml.Lookup("spec", "conversion", "webhook", "clientConfig"))
+		if err != nil || cc == nil {
+			return nil, err
 		}
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("not a valid CustomResourceDefinition: %v", err)
+		configs = append(configs, cc)
+	default:
+		return nil, nil
+	}
+	var refs []serviceRef
+	for _, cc := range configs {
+		if cc == nil {
+			continue
 		}
-		if cv := c.Spec.Conversion; cv != nil && cv.Webhook != nil && cv.Webhook.ClientConfig.Service != nil {
-			refs = append(refs, *cv.Webhook.ClientConfig.Service)
+		svc := cc.Field("service")
+		if svc == nil {
+			continue
 		}
+		raw, err := svc.Value.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		var ref serviceRef
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			return nil, fmt.Errorf("clientConfig.service: %v", err)
+		}
+		refs = append(refs, ref)
 	}
 	return refs, nil
 }

@@ -26,6 +26,10 @@ type Options struct {
 	Strict bool
 	// Format is the framing of the stream, which generated objects follow.
 	Format Format
+
+	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
+	// given (Process hands it only the documents it looks at).
+	nonHookElsewhere bool
 }
 
 // Result is what one run found and made.
@@ -36,6 +40,8 @@ type Result struct {
 	Changed map[*yaml.RNode]bool
 	// Generated are the objects the run added, in output order.
 	Generated []*yaml.RNode
+
+	nodes []*yaml.RNode // what the filter returned
 }
 
 // Inject appends the policies the config asks for to the stream, removes the config
@@ -81,7 +87,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	var objects []*Object
 	previous := map[objectKey]*yaml.RNode{}
 	chartObjects := map[objectKey]*Object{}
-	hasNonHook := false
+	hasNonHook := r.opts.nonHookElsewhere
 	for _, n := range nodes {
 		o := newObject(n)
 		if o == nil {

@@ -2,87 +2,146 @@ package transform
 
 import (
 	"bytes"
+	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// Process runs the post-renderer on a whole stream: the input with the generated objects
-// appended. Documents the run does not change leave as the bytes they came in as.
+// Process runs the post-renderer on a whole stream and returns the input with the
+// generated objects appended.
 func Process(input []byte, opts Options) ([]byte, *Result, error) {
-	s, err := ReadStream(input)
+	var buf bytes.Buffer
+	res, err := ProcessTo(&buf, input, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, res, err
 	}
-	opts.Format = s.Format
-	var res Result
-	var nodes []*yaml.RNode
-	docOf := map[*yaml.RNode]*Document{}
-	for _, d := range s.Docs {
-		if d.Node != nil {
-			nodes = append(nodes, d.Node)
-			docOf[d.Node] = d
-		}
-	}
-	out, err := Inject{Options: opts, Result: &res}.Filter(nodes)
+	return buf.Bytes(), res, nil
+}
+
+// ProcessTo runs the post-renderer on a whole stream and, only when it succeeds, writes
+// the result to w. Documents the run does not change are written as the bytes they came
+// in as, straight from input.
+func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
+	s, res, err := inject(input, opts, false)
 	if err != nil {
-		return nil, &res, err
+		return res, err
 	}
 	kept := map[*yaml.RNode]bool{}
-	for _, n := range out {
+	for _, n := range res.nodes {
 		kept[n] = true
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(input) + 4096)
+	ew := &errWriter{w: w}
 	for _, d := range s.Docs {
 		if d.Node != nil && !kept[d.Node] {
 			continue
 		}
-		if err := s.writeDocument(&buf, d, res.Changed[d.Node]); err != nil {
-			return nil, &res, err
+		if err := writeDocument(ew, d, res.Changed[d.Node]); err != nil {
+			return res, err
 		}
+		ew.lastNewline = len(d.Raw) == 0 || d.Raw[len(d.Raw)-1] == '\n'
 	}
-	if err := writeGenerated(&buf, res.Generated); err != nil {
-		return nil, &res, err
+	if err := writeGenerated(ew, res.Generated); err != nil {
+		return res, err
 	}
-	return buf.Bytes(), &res, nil
+	return res, ew.err
 }
 
 // Policies runs the post-renderer on a whole stream and returns only what it generated.
 func Policies(input []byte, opts Options) ([]byte, *Result, error) {
-	s, err := ReadStream(input)
+	_, res, err := inject(input, opts, true)
+	if err != nil {
+		return nil, res, err
+	}
+	var buf bytes.Buffer
+	ew := &errWriter{w: &buf, lastNewline: true}
+	if err := writeGenerated(ew, res.Generated); err != nil {
+		return nil, res, err
+	}
+	return buf.Bytes(), res, nil
+}
+
+// inject reads the stream, keeping only the documents the filter looks at, and runs it.
+func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
+	s, err := readStream(input, relevant)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts.Format = FormatPlain
-	var res Result
+	opts.Format = s.Format
+	if plain {
+		opts.Format = FormatPlain
+	}
 	var nodes []*yaml.RNode
 	for _, d := range s.Docs {
-		if d.Node != nil {
+		switch {
+		case d.Node != nil:
 			nodes = append(nodes, d.Node)
+		case d.skipped && !d.hook:
+			opts.nonHookElsewhere = true
 		}
 	}
-	if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
-		return nil, &res, err
-	}
-	var buf bytes.Buffer
-	if err := writeGenerated(&buf, res.Generated); err != nil {
-		return nil, &res, err
-	}
-	return buf.Bytes(), &res, nil
+	var res Result
+	out, err := Inject{Options: opts, Result: &res}.Filter(nodes)
+	res.nodes = out
+	return s, &res, err
 }
 
+// relevant tells the documents the filter must see: those that run pods, route to them,
+// police them, or carry a config; and any object of a kind helm-netpol generates, so that
+// a name clash is found. Everything else is only checked to be valid YAML and passes
+// through as its bytes.
+func relevant(n *yaml.RNode) bool {
+	if n.YNode().Kind != yaml.MappingNode {
+		return false
+	}
+	switch stringField(n, "kind") {
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
+		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
+		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
+		return true
+	case "CustomResourceDefinition":
+		cc, err := n.Pipe(yaml.Lookup("spec", "conversion", "webhook"))
+		if err == nil && cc != nil {
+			return true
+		}
+	}
+	ann := n.GetAnnotations()
+	_, carrier := ann[AnnotationConfig]
+	_, generated := ann[AnnotationGeneratedFor]
+	return carrier || generated
+}
+
+// errWriter remembers the first write error, and whether the last byte written ended a
+// line.
+type errWriter struct {
+	w           io.Writer
+	err         error
+	lastNewline bool
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil || len(p) == 0 {
+		return len(p), e.err
+	}
+	_, e.err = e.w.Write(p)
+	e.lastNewline = p[len(p)-1] == '\n'
+	return len(p), e.err
+}
+
+func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
+
 // writeGenerated appends generated objects, each behind a "---" line.
-func writeGenerated(buf *bytes.Buffer, nodes []*yaml.RNode) error {
-	if buf.Len() > 0 && !bytes.HasSuffix(buf.Bytes(), []byte("\n")) {
-		buf.WriteByte('\n')
+func writeGenerated(w *errWriter, nodes []*yaml.RNode) error {
+	if len(nodes) > 0 && !w.lastNewline {
+		w.WriteString("\n")
 	}
 	for _, n := range nodes {
 		s, err := n.String()
 		if err != nil {
 			return err
 		}
-		buf.WriteString("---\n")
-		buf.WriteString(s)
+		w.WriteString("---\n")
+		w.WriteString(s)
 	}
-	return nil
+	return w.err
 }

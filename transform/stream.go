@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -33,8 +36,12 @@ type Document struct {
 	Index int    // position in the stream, from 1
 	Line  int    // line of the stream on which the document's bytes begin, from 1
 	Raw   []byte // the document's bytes: its "---" line, comments and body
-	// Node is the parsed document, nil when it holds nothing but comments and blank lines.
+	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
+	// or when it was parsed but not kept.
 	Node *yaml.RNode
+	// skipped says the document was parsed and found of no interest; hook says it is a
+	// Helm hook.
+	skipped, hook bool
 }
 
 // Where names the document for messages: "document 3 (line 45)".
@@ -51,25 +58,71 @@ type Stream struct {
 // ReadStream splits data into documents at "---" lines, keeping each document's bytes, and
 // parses every document. Every malformed document is reported, each naming its position.
 func ReadStream(data []byte) (*Stream, error) {
+	return readStream(data, nil)
+}
+
+// readStream is ReadStream that keeps a document's parsed node only where keep says so,
+// so that a large stream does not hold the trees of documents nobody looks at. Documents
+// are parsed on every core, and the result does not depend on their number.
+func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
-	s := &Stream{Format: FormatPlain}
-	var errs []error
-	for i, seg := range splitDocuments(data) {
-		d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
-		node, err := parseDocument(seg.raw, seg.line)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("helm-netpol: %s: %w", d.Where(), err))
+	segs := splitDocuments(data)
+	s := &Stream{Format: FormatPlain, Docs: make([]*Document, len(segs))}
+	errs := make([]error, len(segs))
+	helm4 := make([]bool, len(segs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(segs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(segs); i = int(next.Add(1) - 1) {
+				seg := segs[i]
+				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
+				node, err := parseDocument(seg.raw, seg.line)
+				if err != nil {
+					errs[i] = fmt.Errorf("helm-netpol: %s: %w", d.Where(), err)
+				}
+				if node != nil {
+					_, helm4[i] = node.GetAnnotations()[AnnotationHelm4Filename]
+					d.hook = isHook(node)
+					if keep == nil || keep(node) {
+						d.Node = node
+					} else {
+						d.skipped = true
+					}
+				}
+				s.Docs[i] = d
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	s.Format = FormatPlain
+	for _, h := range helm4 {
+		if h {
+			s.Format = FormatHelm4
+			break
 		}
-		d.Node = node
-		s.Docs = append(s.Docs, d)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if s.Format == FormatPlain {
+		for _, d := range s.Docs {
+			if bytes.HasPrefix(d.Raw, []byte("# Source: ")) || bytes.Contains(d.Raw, []byte("\n# Source: ")) {
+				s.Format = FormatHelm3
+				break
+			}
+		}
 	}
-	s.Format = detectFormat(s.Docs)
 	return s, nil
+}
+
+func isHook(n *yaml.RNode) bool {
+	_, ok := n.GetAnnotations()[AnnotationHook]
+	return ok
 }
 
 type segment struct {
@@ -156,31 +209,12 @@ func streamLines(msg string, firstLine int) string {
 	})
 }
 
-// detectFormat tells a Helm 4 stream (documents carry the postrender-filename annotation)
-// from a Helm 3 stream ("# Source:" lines) and from a plain one.
-func detectFormat(docs []*Document) Format {
-	for _, d := range docs {
-		if d.Node == nil {
-			continue
-		}
-		if _, ok := d.Node.GetAnnotations()[AnnotationHelm4Filename]; ok {
-			return FormatHelm4
-		}
-	}
-	for _, d := range docs {
-		if bytes.HasPrefix(d.Raw, []byte("# Source: ")) || bytes.Contains(d.Raw, []byte("\n# Source: ")) {
-			return FormatHelm3
-		}
-	}
-	return FormatPlain
-}
-
-// WriteTo writes the stream: a document whose node is unchanged leaves as its original
-// bytes, a changed one is encoded anew behind its original "---" line.
-func (s *Stream) writeDocument(w *bytes.Buffer, d *Document, changed bool) error {
+// writeDocument writes a document: unchanged, as its original bytes; changed, encoded anew
+// behind its original "---" line.
+func writeDocument(w *errWriter, d *Document, changed bool) error {
 	if !changed || d.Node == nil {
-		w.Write(d.Raw)
-		return nil
+		_, err := w.Write(d.Raw)
+		return err
 	}
 	if isSeparator(firstLine(d.Raw)) {
 		w.WriteString("---\n")
@@ -190,7 +224,7 @@ func (s *Stream) writeDocument(w *bytes.Buffer, d *Document, changed bool) error
 		return fmt.Errorf("helm-netpol: %s: encode: %w", d.Where(), err)
 	}
 	w.WriteString(out)
-	return nil
+	return w.err
 }
 
 func firstLine(b []byte) []byte {
