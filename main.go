@@ -34,7 +34,12 @@ const usage = `helm-netpol: network policies for any Helm chart, as a post-rende
 Usage:
   helm-netpol [post-render] [flags] < manifests.yaml   the stream plus its policies
   helm-netpol policies [flags] < manifests.yaml        only the generated policies
+  helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
+                                                        plugin netpol-postrender for this binary
   helm-netpol version                                   version and commit
+
+A ResourceList on stdin is answered as a KRM exec function (kustomize, kpt); a
+helm-netpol.io/config annotation on its functionConfig is a release-wide config.
 
 The config is a YAML document in the helm-netpol.io/config annotation of a workload,
 its pod template, or any other object of the stream (release-wide), for example:
@@ -83,6 +88,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs, o := newFlags(stderr)
 	switch cmd {
 	case "post-render", "policies":
+	case "install-postrenderer":
+		return installPostRenderer(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "helm-netpol %s (commit %s)\n", version, commit)
 		return exitOK
@@ -94,7 +101,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+		if errors.Is(err, errHelp) {
 			return exitOK
 		}
 		return exitUsage
@@ -117,6 +124,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 type usageError struct{ error }
+
+var errHelp = flag.ErrHelp
 
 func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts := transform.Options{Namespace: o.namespace, Release: o.release, Strict: o.strict}

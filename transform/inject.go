@@ -27,6 +27,9 @@ type Options struct {
 	// Format is the framing of the stream, which generated objects follow.
 	Format Format
 
+	// releaseConfig is a release-wide config that came from outside the items (a KRM
+	// function's functionConfig).
+	releaseConfig *Layer
 	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
 	// given (Process hands it only the documents it looks at).
 	nonHookElsewhere bool
@@ -106,7 +109,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 
 	// Configs: read every carrier, then take the annotation out of the output.
-	var release *Layer
+	release := r.opts.releaseConfig
 	own := map[*Object]*Layer{}
 	for _, o := range objects {
 		layers := r.readCarrier(o)

@@ -26,6 +26,13 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	if isResourceList(s) {
+		out, res, err := processResourceList(input, opts, false)
+		if err == nil {
+			_, err = w.Write(out)
+		}
+		return res, err
+	}
 	kept := map[*yaml.RNode]bool{}
 	for _, n := range res.nodes {
 		kept[n] = true
@@ -48,9 +55,12 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 
 // Policies runs the post-renderer on a whole stream and returns only what it generated.
 func Policies(input []byte, opts Options) ([]byte, *Result, error) {
-	_, res, err := inject(input, opts, true)
+	s, res, err := inject(input, opts, true)
 	if err != nil {
 		return nil, res, err
+	}
+	if isResourceList(s) {
+		return processResourceList(input, opts, true)
 	}
 	var buf bytes.Buffer
 	ew := &errWriter{w: &buf, lastNewline: true}
@@ -69,6 +79,9 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 	opts.Format = s.Format
 	if plain {
 		opts.Format = FormatPlain
+	}
+	if isResourceList(s) {
+		return s, nil, nil
 	}
 	var nodes []*yaml.RNode
 	for _, d := range s.Docs {
@@ -94,7 +107,8 @@ func relevant(n *yaml.RNode) bool {
 		return false
 	}
 	switch stringField(n, "kind") {
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
+	case resourceListKind,
+		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
 		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
 		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
 		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
