@@ -34,6 +34,8 @@ const usage = `helm-netpol: network policies for any Helm chart, as a post-rende
 Usage:
   helm-netpol [post-render] [flags] < manifests.yaml   the stream plus its policies
   helm-netpol policies [flags] < manifests.yaml        only the generated policies
+  helm-netpol flux-patches [flags] < manifests.yaml    HelmRelease spec.postRenderers patches
+                                                        for what a Flux post-render can do
   helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
                                                         plugin netpol-postrender for this binary
   helm-netpol version                                   version and commit
@@ -87,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs, o := newFlags(stderr)
 	switch cmd {
-	case "post-render", "policies":
+	case "post-render", "policies", "flux-patches":
 	case "install-postrenderer":
 		return installPostRenderer(args, stdout, stderr)
 	case "version":
@@ -145,9 +147,13 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 		return fmt.Errorf("helm-netpol: stdin: %v", err)
 	}
 	var res *transform.Result
-	if cmd == "policies" {
+	if cmd == "policies" || cmd == "flux-patches" {
+		do := transform.Policies
+		if cmd == "flux-patches" {
+			do = transform.FluxPatches
+		}
 		var out []byte
-		out, res, err = transform.Policies(input, opts)
+		out, res, err = do(input, opts)
 		if err == nil {
 			_, err = stdout.Write(out)
 		}

@@ -44,7 +44,18 @@ type Result struct {
 	// Generated are the objects the run added, in output order.
 	Generated []*yaml.RNode
 
+	// Removed lists the config annotations taken out of carriers, as JSON pointers.
+	Removed []Removal
+	// Replaced are the chart policies a rewrite replaced.
+	Replaced []*Object
+
 	nodes []*yaml.RNode // what the filter returned
+}
+
+// Removal is a config annotation removed from an object.
+type Removal struct {
+	Object  *Object
+	Pointer string
 }
 
 // Inject appends the policies the config asks for to the stream, removes the config
@@ -274,6 +285,8 @@ func (r *run) readCarrier(o *Object) []*Layer {
 			}
 		}
 		r.res.Changed[o.Node] = true
+		pointer := "/" + strings.Join(append(append([]string{}, path...), "metadata", "annotations", strings.ReplaceAll(AnnotationConfig, "/", "~1")), "/")
+		r.res.Removed = append(r.res.Removed, Removal{Object: o, Pointer: pointer})
 		l, err := ParseLayer([]byte(text), level, o.ID(), where)
 		if err != nil {
 			for _, e := range splitErrors(err) {
@@ -493,6 +506,7 @@ func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*P
 				if !done {
 					rewritten = append(rewritten, r.d.planRewrite(cp, c.Config))
 					r.res.Changed[cp.Node] = true
+					r.res.Replaced = append(r.res.Replaced, cp.Object)
 					done = true
 				}
 			case !ingress && !(egress && c.Policy.EgressIsolated):
