@@ -205,10 +205,13 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	r.checkFromKnobs(covered)
 	r.checkApiserver(covered)
+	r.lint(covered)
 	rewritten := r.checkChartPolicies(covered, chartPolicies)
 	policies := make([]*Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
-		policies = append(policies, c.Policy)
+		if !c.Skip {
+			policies = append(policies, c.Policy)
+		}
 	}
 	policies = append(policies, rewritten...)
 	policies = append(policies, r.planDenies(covered, releaseName, hasNonHook)...)

@@ -24,6 +24,8 @@ type coverage struct {
 	Policy *Policy
 	// Roles holds, per role, whether the workload has it.
 	Roles map[Role]bool
+	// Skip says the workload gets no policy after all (see lintOverlap).
+	Skip bool
 }
 
 // discovery is what the stream says about webhooks and Services.

@@ -1,0 +1,8 @@
+// Package oracle checks rendered network policies with the validation code of
+// the systems that will receive them: kube-apiserver for NetworkPolicy,
+// apiextensions-apiserver for custom resources (Cilium, Calico,
+// ClusterNetworkPolicy) and Cilium's own policy parser.
+//
+// It is a test-only module, kept apart from helm-netpol so that the product
+// does not depend on k8s.io/kubernetes.
+package oracle
