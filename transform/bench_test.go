@@ -1,10 +1,25 @@
 package transform
 
 import (
+	"fmt"
 	"os"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// The benchmarks measure each stage of a post-render on real chart output, at two sizes:
+// "small", one chart of a few documents (podinfo), and "10MB", three large charts (CRDs
+// included) rendered as one release. Every workload is covered by a release-wide config,
+// as in scripts/bench.sh, which measures the binary against yq and cat. MB/s is always
+// bytes of input per second, so the stages can be compared with one another. Nothing here
+// asserts a time: run them with
+//
+//	go test ./transform -run XXX -bench . -benchtime 5x
+//
+// (or -benchmem -count 6 and benchstat to compare two versions).
+
+// benchInput is the 10 MB stream: three real chart renders of one release, "rel".
 func benchInput(b *testing.B) []byte {
 	b.Helper()
 	var in []byte
@@ -18,28 +33,154 @@ func benchInput(b *testing.B) []byte {
 	return in
 }
 
-// BenchmarkReadStream measures splitting and parsing a 10 MB stream of real chart output.
+type benchStream struct {
+	name string
+	in   []byte
+}
+
+// benchStreams are the inputs every benchmark runs on: a small chart and the 10 MB stream.
+func benchStreams(b *testing.B) []benchStream {
+	b.Helper()
+	small, err := os.ReadFile("../fixtures/corpus/podinfo.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []benchStream{{"small", small}, {"10MB", benchInput(b)}}
+}
+
+// benchConfig is the release-wide config of the benchmarks, rendering with engine.
+func benchConfig(b *testing.B, engine Engine) *Layer {
+	return releaseWide(b, fmt.Sprintf("networkPolicy: {enabled: true, keepExisting: true, engine: %s}", engine))
+}
+
+// benchOptions are the options of a run, as the command line would pass them.
+func benchOptions(b *testing.B, engine Engine) Options {
+	return Options{Config: benchConfig(b, engine), Release: "rel"}
+}
+
+// benchNodes reads a stream as Process does, keeping only the relevant trees, and returns
+// the nodes and options that Process would hand to the filter.
+func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) {
+	b.Helper()
+	s, err := readStream(in, relevant)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Format = s.Format
+	var nodes []*yaml.RNode
+	for _, d := range s.Docs {
+		switch {
+		case d.Node != nil:
+			nodes = append(nodes, d.Node)
+		case d.skipped && !d.hook:
+			opts.nonHookElsewhere = true
+		}
+	}
+	return nodes, opts
+}
+
+// BenchmarkReadStream measures splitting and parsing a stream: "keep=all" keeps every
+// document's tree (ReadStream), "keep=relevant" only the trees the filter looks at, as
+// Process does. Both parse every document, on every core.
 func BenchmarkReadStream(b *testing.B) {
-	in := benchInput(b)
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ReadStream(in); err != nil {
-			b.Fatal(err)
+	for _, s := range benchStreams(b) {
+		for _, k := range []struct {
+			name string
+			keep func(*yaml.RNode) bool
+		}{{"keep=all", nil}, {"keep=relevant", relevant}} {
+			b.Run(s.name+"/"+k.name, func(b *testing.B) {
+				b.SetBytes(int64(len(s.in)))
+				b.ReportAllocs()
+				var docs, kept int
+				for b.Loop() {
+					st, err := readStream(s.in, k.keep)
+					if err != nil {
+						b.Fatal(err)
+					}
+					docs, kept = len(st.Docs), 0
+					for _, d := range st.Docs {
+						if d.Node != nil {
+							kept++
+						}
+					}
+				}
+				b.ReportMetric(float64(docs), "docs")
+				b.ReportMetric(float64(kept), "trees-kept")
+			})
 		}
 	}
 }
 
-// BenchmarkProcess measures the whole post-render of a 10 MB stream of real chart output
-// with every workload covered.
-func BenchmarkProcess(b *testing.B) {
-	in := benchInput(b)
-	cfg := releaseWide(b, "networkPolicy: {enabled: true, keepExisting: true}")
-	b.SetBytes(int64(len(in)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := Process(in, Options{Config: cfg, Release: "rel"}); err != nil {
-			b.Fatal(err)
+// BenchmarkFilter measures discovery, coverage, plan and render (engine kubernetes) on
+// nodes already parsed: Inject.Filter as Process calls it, without reading or writing the
+// stream. With a --config layer the filter changes no input node, so every iteration sees
+// the same input.
+func BenchmarkFilter(b *testing.B) {
+	for _, s := range benchStreams(b) {
+		b.Run(s.name, func(b *testing.B) {
+			nodes, opts := benchNodes(b, s.in, benchOptions(b, EngineKubernetes))
+			b.SetBytes(int64(len(s.in)))
+			b.ReportAllocs()
+			var res Result
+			for b.Loop() {
+				if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(nodes)), "nodes")
+			b.ReportMetric(float64(len(res.Generated)), "generated")
+		})
+	}
+}
+
+// BenchmarkRender measures each engine's render alone: the policies planned for every
+// workload of the stream turned into nodes of the engine's dialect (typed object, JSON,
+// YAML). An engine whose renderer is not there yet is skipped.
+func BenchmarkRender(b *testing.B) {
+	for _, engine := range Engines {
+		for _, s := range benchStreams(b) {
+			b.Run(string(engine)+"/"+s.name, func(b *testing.B) {
+				if _, ok := renderers[engine]; !ok {
+					b.Skipf("engine %s has no renderer yet", engine)
+				}
+				nodes, opts := benchNodes(b, s.in, benchOptions(b, engine))
+				var res Result
+				if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Policies) == 0 {
+					b.Fatal("no policy planned")
+				}
+				r := &run{opts: opts}
+				b.SetBytes(int64(len(s.in)))
+				b.ReportAllocs()
+				for b.Loop() {
+					for _, p := range res.Policies {
+						if _, err := r.render(p); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.ReportMetric(float64(len(res.Policies)), "policies")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(res.Policies)), "ns/policy")
+			})
 		}
+	}
+}
+
+// BenchmarkProcess measures the whole post-render, as the command runs it: read, filter,
+// write the input's bytes and the generated objects.
+func BenchmarkProcess(b *testing.B) {
+	for _, s := range benchStreams(b) {
+		b.Run(s.name, func(b *testing.B) {
+			opts := benchOptions(b, EngineKubernetes)
+			b.SetBytes(int64(len(s.in)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := Process(s.in, opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

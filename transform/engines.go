@@ -1,6 +1,12 @@
 package transform
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
 
 // renderer turns an engine-agnostic policy into a typed object of one dialect, marshalled
 // with sigs.k8s.io/yaml. meta carries the name, namespace and annotations to use;
@@ -9,5 +15,54 @@ type renderer func(p *Policy, meta metav1.ObjectMeta) (any, error)
 
 // renderers maps each engine to its dialect.
 var renderers = map[Engine]renderer{
-	EngineKubernetes: renderKubernetes,
+	EngineKubernetes:           renderKubernetes,
+	EngineCilium:               renderCilium,
+	EngineCalico:               renderCalico,
+	EngineClusterNetworkPolicy: renderClusterNetworkPolicy,
+}
+
+// Addresses helm-netpol renders where a dialect needs "anywhere" as CIDRs: both families.
+var anywhereCIDRs = []string{"0.0.0.0/0", "::/0"}
+
+// numericPort is one port of a rule as numbers, for the dialects that take no port names.
+// Port 0 means every port of the protocol; End is 0 unless the port is a range.
+type numericPort struct {
+	Protocol corev1.Protocol
+	Port     int32
+	End      int32
+}
+
+// numericPorts returns the ports of a rule as numbers. A named port is resolved against the
+// workload's declared ports on ingress, where the workload is the destination; on egress the
+// name is a port of the peer, which the stream does not describe, so it is an error.
+func numericPorts(p *Policy, r Rule, ingress bool, engine Engine) ([]numericPort, error) {
+	var out []numericPort
+	for i, port := range r.Ports {
+		np := numericPort{Protocol: protocolOf(port.Protocol)}
+		switch {
+		case port.Port == nil:
+		case port.Port.Type == intstr.Int:
+			np.Port = port.Port.IntVal
+			if port.EndPort != nil && *port.EndPort > np.Port {
+				np.End = *port.EndPort
+			}
+		case ingress && p.Workload != nil:
+			n, _, ok := p.Workload.resolve(*port.Port)
+			if !ok {
+				return nil, fmt.Errorf("%s.ports[%d]: named port %q: the pods of %s declare no port of that name, and engine %s takes port numbers only: write the number", r.Origin, i, port.Port.StrVal, p.For, engine)
+			}
+			np.Port = n
+		default:
+			return nil, fmt.Errorf("%s.ports[%d]: named port %q: engine %s takes port numbers only, and the stream does not say which number the peer uses: write the number", r.Origin, i, port.Port.StrVal, engine)
+		}
+		out = append(out, np)
+	}
+	return out, nil
+}
+
+func protocolOf(p *corev1.Protocol) corev1.Protocol {
+	if p == nil || *p == "" {
+		return corev1.ProtocolTCP
+	}
+	return *p
 }

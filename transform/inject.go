@@ -44,12 +44,22 @@ type Result struct {
 	// Generated are the objects the run added, in output order.
 	Generated []*yaml.RNode
 
+	// Rendered pairs each generated object with the policy it renders.
+	Rendered []Rendered
+	// Workloads are the workloads of the stream, covered or not.
+	Workloads []*Workload
 	// Removed lists the config annotations taken out of carriers, as JSON pointers.
 	Removed []Removal
 	// Replaced are the chart policies a rewrite replaced.
 	Replaced []*Object
 
 	nodes []*yaml.RNode // what the filter returned
+}
+
+// Rendered is a generated object and the planned policy it renders.
+type Rendered struct {
+	Policy *Policy
+	Node   *yaml.RNode
 }
 
 // Removal is a config annotation removed from an object.
@@ -192,6 +202,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	releaseName := r.releaseName()
+	r.res.Workloads = r.d.workloads
 
 	// Coverage and plan.
 	var covered []*coverage
@@ -229,7 +240,13 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	for _, p := range policies {
 		n, err := r.render(p)
 		if err != nil {
-			r.fs.errorf(p.For, "render", err.Error())
+			object := p.For
+			if p.Workload != nil {
+				object = p.Workload.ID()
+			}
+			for _, e := range splitErrors(err) {
+				r.fs.errorf(object, "engine "+string(p.Engine), e.Error())
+			}
 			continue
 		}
 		o := newObject(n)
@@ -247,6 +264,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			removed[prev] = true
 		}
 		r.res.Generated = append(r.res.Generated, n)
+		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})
 	}
 	if err := r.fs.errors(r.opts.Strict); err != nil {
 		return nil, nil

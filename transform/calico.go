@@ -1,0 +1,330 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// CalicoNetworkPolicy is a projectcalico.org/v3 NetworkPolicy with the fields helm-netpol
+// renders; the json tags are those of Calico's CRD.
+type CalicoNetworkPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              calicoSpec `json:"spec"`
+}
+
+// calicoSpec is the spec. Ingress and Egress hold the user's passthrough rules as they were
+// written, then calicoRule values.
+type calicoSpec struct {
+	Tier     string   `json:"tier"`
+	Order    *float64 `json:"order,omitempty"`
+	Selector string   `json:"selector"`
+	Types    []string `json:"types"`
+	Ingress  []any    `json:"ingress,omitempty"`
+	Egress   []any    `json:"egress,omitempty"`
+}
+
+type calicoRule struct {
+	Action      string        `json:"action"`
+	Protocol    string        `json:"protocol,omitempty"`
+	Source      *calicoEntity `json:"source,omitempty"`
+	Destination *calicoEntity `json:"destination,omitempty"`
+}
+
+type calicoEntity struct {
+	Selector          string               `json:"selector,omitempty"`
+	NamespaceSelector string               `json:"namespaceSelector,omitempty"`
+	Nets              []string             `json:"nets,omitempty"`
+	NotNets           []string             `json:"notNets,omitempty"`
+	Ports             []intstr.IntOrString `json:"ports,omitempty"`
+	Services          *calicoServiceMatch  `json:"services,omitempty"`
+}
+
+type calicoServiceMatch struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+}
+
+const (
+	calicoTierDefault = "default"
+	calicoAllow       = "Allow"
+	calicoAll         = "all()"
+)
+
+// renderCalico renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
+// explicit, so the server adds nothing a GitOps tool would see as drift. The default-deny
+// has no rule: the tier's implicit drop at its end denies what no earlier policy allowed.
+func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
+	order := float64(p.Order)
+	np := &CalicoNetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "NetworkPolicy"},
+		ObjectMeta: meta,
+		Spec: calicoSpec{
+			Tier:     calicoTierDefault,
+			Order:    &order,
+			Selector: calicoAll,
+			Types:    []string{string(networkingv1.PolicyTypeIngress)},
+		},
+	}
+	spec := &np.Spec
+	if p.IngressOpen {
+		spec.Types = nil
+	}
+	if p.EgressIsolated {
+		spec.Types = append(spec.Types, string(networkingv1.PolicyTypeEgress))
+	}
+	if p.Deny {
+		return np, nil
+	}
+	var errs []error
+	if p.Selector != nil {
+		sel, err := calicoSelector(p.Selector)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("the workload's selector: %w", err))
+		}
+		spec.Selector = sel
+	}
+	for _, m := range p.Native.Ingress {
+		spec.Ingress = append(spec.Ingress, m)
+	}
+	for _, r := range p.Ingress {
+		rules, err := calicoRules(r, true)
+		errs = append(errs, err)
+		for _, cr := range rules {
+			spec.Ingress = append(spec.Ingress, cr)
+		}
+	}
+	if p.EgressIsolated {
+		for _, m := range p.Native.Egress {
+			spec.Egress = append(spec.Egress, m)
+		}
+		for _, r := range p.Egress {
+			rules, err := calicoRules(r, false)
+			errs = append(errs, err)
+			for _, cr := range rules {
+				spec.Egress = append(spec.Egress, cr)
+			}
+		}
+	}
+	return np, errors.Join(errs...)
+}
+
+// calicoRules translates one rule. A Calico rule matches one protocol and ANDs everything it
+// says about the peer, so the rule becomes one Calico rule per peer and protocol; an
+// ipBlock's except would otherwise narrow the other peers too.
+func calicoRules(r Rule, ingress bool) ([]calicoRule, error) {
+	if r.Apiserver {
+		return []calicoRule{{
+			Action:      calicoAllow,
+			Destination: &calicoEntity{Services: &calicoServiceMatch{Name: "kubernetes", Namespace: "default"}},
+		}}, nil
+	}
+	peers := []*calicoEntity{nil} // no peer: anywhere
+	if len(r.Peers) > 0 {
+		peers = peers[:0]
+		var errs []error
+		for i, peer := range r.Peers {
+			e, err := calicoPeer(peer)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s[%d]: %w", r.Origin, i, err))
+				continue
+			}
+			peers = append(peers, e)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+	}
+	var out []calicoRule
+	for _, peer := range peers {
+		for _, g := range calicoPortGroups(r.Ports) {
+			cr := calicoRule{Action: calicoAllow, Protocol: string(g.protocol)}
+			var ports *calicoEntity
+			if len(g.ports) > 0 {
+				ports = &calicoEntity{Ports: g.ports}
+			}
+			switch {
+			case ingress:
+				cr.Source, cr.Destination = peer, ports
+			case peer == nil:
+				cr.Destination = ports
+			default:
+				dest := *peer
+				if ports != nil {
+					dest.Ports = ports.Ports
+				}
+				cr.Destination = &dest
+			}
+			out = append(out, cr)
+		}
+	}
+	return out, nil
+}
+
+// calicoPeer translates a Kubernetes peer. A selector without namespaceSelector stays in the
+// policy's namespace in Calico as in Kubernetes; an empty namespaceSelector, which means
+// every namespace in Kubernetes, must be all() in Calico, where an absent one means the own
+// namespace.
+func calicoPeer(peer networkingv1.NetworkPolicyPeer) (*calicoEntity, error) {
+	if b := peer.IPBlock; b != nil {
+		return &calicoEntity{Nets: []string{b.CIDR}, NotNets: b.Except}, nil
+	}
+	e := &calicoEntity{}
+	var errs []error
+	if peer.PodSelector != nil {
+		sel, err := calicoSelector(peer.PodSelector)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("podSelector: %w", err))
+		}
+		e.Selector = sel
+	}
+	if peer.NamespaceSelector != nil {
+		sel, err := calicoSelector(peer.NamespaceSelector)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("namespaceSelector: %w", err))
+		}
+		e.NamespaceSelector = sel
+	}
+	return e, errors.Join(errs...)
+}
+
+// calicoPortGroup is the ports of one protocol; no protocol and no ports mean all traffic.
+type calicoPortGroup struct {
+	protocol corev1.Protocol
+	ports    []intstr.IntOrString
+}
+
+// calicoPortGroups splits ports by protocol, in the order the protocols first appear. Ranges
+// become "a:b"; named ports stay names, which Calico resolves on the destination; a port
+// that leaves the number open opens the whole protocol.
+func calicoPortGroups(ports []networkingv1.NetworkPolicyPort) []calicoPortGroup {
+	if len(ports) == 0 {
+		return []calicoPortGroup{{}}
+	}
+	var groups []calicoPortGroup
+	index := map[corev1.Protocol]int{}
+	every := map[corev1.Protocol]bool{}
+	for _, port := range ports {
+		proto := protocolOf(port.Protocol)
+		i, ok := index[proto]
+		if !ok {
+			i = len(groups)
+			index[proto] = i
+			groups = append(groups, calicoPortGroup{protocol: proto})
+		}
+		switch {
+		case port.Port == nil:
+			every[proto] = true
+		case port.Port.Type == intstr.String:
+			groups[i].ports = append(groups[i].ports, *port.Port)
+		case port.EndPort != nil && *port.EndPort > port.Port.IntVal:
+			groups[i].ports = append(groups[i].ports, intstr.FromString(strconv.Itoa(int(port.Port.IntVal))+":"+strconv.Itoa(int(*port.EndPort))))
+		default:
+			groups[i].ports = append(groups[i].ports, *port.Port)
+		}
+	}
+	for i := range groups {
+		if every[groups[i].protocol] {
+			groups[i].ports = nil
+		}
+	}
+	return groups
+}
+
+// calicoSelector writes a Kubernetes label selector as a Calico selector expression: the
+// requirements joined with &&, matchLabels in key order, an empty selector as all().
+func calicoSelector(sel *metav1.LabelSelector) (string, error) {
+	if sel == nil {
+		return calicoAll, nil
+	}
+	var parts []string
+	var errs []error
+	add := func(key, op string, values []string) {
+		if err := calicoCheckKey(key); err != nil {
+			errs = append(errs, err)
+			return
+		}
+		quoted := make([]string, 0, len(values))
+		for _, v := range values {
+			q, err := calicoQuote(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("label %s: %w", key, err))
+				return
+			}
+			quoted = append(quoted, q)
+		}
+		switch op {
+		case "==":
+			parts = append(parts, key+" == "+quoted[0])
+		case "in", "not in":
+			parts = append(parts, key+" "+op+" {"+strings.Join(quoted, ", ")+"}")
+		case "has":
+			parts = append(parts, "has("+key+")")
+		case "!has":
+			parts = append(parts, "!has("+key+")")
+		}
+	}
+	for _, k := range sortedKeys(sel.MatchLabels) {
+		add(k, "==", []string{sel.MatchLabels[k]})
+	}
+	for _, e := range sel.MatchExpressions {
+		switch e.Operator {
+		case metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn:
+			if len(e.Values) == 0 {
+				errs = append(errs, fmt.Errorf("label %s: operator %s needs at least one value", e.Key, e.Operator))
+				continue
+			}
+			op := "in"
+			if e.Operator == metav1.LabelSelectorOpNotIn {
+				op = "not in"
+			}
+			add(e.Key, op, e.Values)
+		case metav1.LabelSelectorOpExists:
+			add(e.Key, "has", nil)
+		case metav1.LabelSelectorOpDoesNotExist:
+			add(e.Key, "!has", nil)
+		default:
+			errs = append(errs, fmt.Errorf("label %s: operator %q: must be one of In, NotIn, Exists, DoesNotExist", e.Key, e.Operator))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	if len(parts) == 0 {
+		return calicoAll, nil
+	}
+	return strings.Join(parts, " && "), nil
+}
+
+// calicoCheckKey refuses a label key that Calico's selector tokenizer would not read as one
+// label: letters, digits and _ . / - only.
+func calicoCheckKey(key string) error {
+	if key == "" || len(key) > 512 {
+		return fmt.Errorf("label key %q: a Calico selector takes keys of 1 to 512 characters", key)
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+			return fmt.Errorf("label key %q: a Calico selector cannot express the character %q in a key", key, c)
+		}
+	}
+	return nil
+}
+
+// calicoQuote quotes a label value for a Calico selector. Calico strings have no escapes: a
+// value is quoted with the quote character it does not contain.
+func calicoQuote(v string) (string, error) {
+	switch {
+	case !strings.Contains(v, "'"):
+		return "'" + v + "'", nil
+	case !strings.Contains(v, `"`):
+		return `"` + v + `"`, nil
+	}
+	return "", fmt.Errorf("value %q holds both quote characters, which a Calico selector cannot express", v)
+}

@@ -1,0 +1,194 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+)
+
+func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
+	p := &Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl-system", ScopeNamespace: "ctrl-system", Selector: ctrlSelector(), Order: 999}
+	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{AnnotationGeneratedFor: "apps/v1/Deployment/ctrl"}}
+	obj, err := renderClusterNetworkPolicy(p, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := obj.(*cnpv1alpha2.ClusterNetworkPolicy).ObjectMeta
+	want := metav1.ObjectMeta{Name: "ctrl-system-ctrl-deployment-allow", Annotations: meta.Annotations}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the namespace moves into the name (-want +got):\n%s", diff)
+	}
+
+	p.ScopeNamespace = ""
+	if _, err := renderClusterNetworkPolicy(p, meta); err == nil || !strings.Contains(err.Error(), "set networkPolicy.namespace, or pass --namespace") {
+		t.Errorf("no namespace: error = %v, want one telling how to give it", err)
+	}
+}
+
+func TestRenderClusterNetworkPolicy(t *testing.T) {
+	allowlist := func(ingress ...Rule) *Policy {
+		return &Policy{ScopeNamespace: "ns", Selector: ctrlSelector(), Order: 999, Ingress: ingress}
+	}
+	runEngineCases(t, []engineCase{
+		{
+			name:   "the default-deny selects the namespace and denies pods, egress to pods and every address",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				return &Policy{Deny: true, EgressIsolated: true, ScopeNamespace: "ns", Order: 1000}
+			},
+			want: `
+egress:
+- action: Deny
+  name: deny
+  to:
+  - namespaces: {}
+  - networks:
+    - 0.0.0.0/0
+    - ::/0
+ingress:
+- action: Deny
+  from:
+  - namespaces: {}
+  name: deny
+priority: 1000
+subject:
+  namespaces:
+    matchLabels:
+      kubernetes.io/metadata.name: ns
+tier: Baseline
+`,
+		},
+		{
+			name:   "passthrough first, then Accept, then Deny; a port without number is the whole range",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				p := allowlist(ruleYAML(t, "networkPolicy.additionalIngress[0]", `
+ports: [{protocol: UDP}, {port: 9000, endPort: 9010}]
+from:
+- podSelector: {matchLabels: {app: prom}}
+- namespaceSelector: {matchLabels: {team: obs}}
+- namespaceSelector: {}
+  podSelector: {matchLabels: {app: flagger}}
+`))
+				p.Native.Ingress = nativeYAML(t, `[{action: Pass, from: [{namespaces: {matchLabels: {trusted: "true"}}}]}]`)
+				return p
+			},
+			want: `
+ingress:
+- action: Pass
+  from:
+  - namespaces:
+      matchLabels:
+        trusted: "true"
+- action: Accept
+  from:
+  - pods:
+      namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: ns
+      podSelector:
+        matchLabels:
+          app: prom
+  - namespaces:
+      matchLabels:
+        team: obs
+  - pods:
+      namespaceSelector: {}
+      podSelector:
+        matchLabels:
+          app: flagger
+  name: networkPolicy.additionalIngress[0]
+  protocols:
+  - udp:
+      destinationPort:
+        range:
+          end: 65535
+          start: 1
+  - tcp:
+      destinationPort:
+        range:
+          end: 9010
+          start: 9000
+- action: Deny
+  from:
+  - namespaces: {}
+  name: deny
+priority: 999
+subject:
+  pods:
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: ns
+    podSelector:
+      matchLabels:
+        app.kubernetes.io/name: ctrl
+tier: Baseline
+`,
+		},
+		{
+			name:   "an ipBlock cannot be an ingress peer",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				return allowlist(ruleYAML(t, "networkPolicy.metrics.from", "from: [{podSelector: {}}, {ipBlock: {cidr: 10.0.0.0/8}}]"))
+			},
+			wantErr: "networkPolicy.metrics.from[1]: an ipBlock cannot be a ClusterNetworkPolicy ingress peer",
+		},
+		{
+			name:   "an ipBlock except cannot be expressed",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				p := allowlist()
+				p.EgressIsolated = true
+				p.Egress = []Rule{ruleYAML(t, "networkPolicy.egress.to[0]", "from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]")}
+				return p
+			},
+			wantErr: "networkPolicy.egress.to[0][0]: ipBlock.except cannot be expressed",
+		},
+		{
+			name:   "the apiserver has no name here",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				p := allowlist()
+				p.EgressIsolated = true
+				p.Egress = []Rule{{Origin: "networkPolicy.egress.apiserver", Apiserver: true}}
+				return p
+			},
+			wantErr: "list its addresses in networkPolicy.egress.apiserver.cidrs",
+		},
+		{
+			name:   "a passthrough rule with an unknown field is refused",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				p := allowlist()
+				p.Native.Ingress = nativeYAML(t, `[{action: Deny, form: [{namespaces: {}}]}]`)
+				return p
+			},
+			wantErr: `networkPolicy.clusterNetworkPolicy.ingress[0]: unknown field "form"`,
+		},
+		{
+			name:   "more than 25 rules are refused",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				var rules []Rule
+				for i := range 25 {
+					rules = append(rules, ruleYAML(t, fmt.Sprintf("networkPolicy.additionalIngress[%d]", i), fmt.Sprintf("ports: [{port: %d}]", 1000+i)))
+				}
+				return allowlist(rules...)
+			},
+			wantErr: "ingress: 26 rules",
+		},
+		{
+			name:   "more than 25 peers are refused",
+			engine: EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *Policy {
+				peers := strings.Repeat("- namespaceSelector: {}\n", 26)
+				return allowlist(ruleYAML(t, "networkPolicy.gate.from", "from:\n"+peers))
+			},
+			wantErr: "networkPolicy.gate.from: 26 peers",
+		},
+	})
+}

@@ -1,0 +1,116 @@
+package transform
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// renderSpec renders a policy with an engine's renderer and returns the spec as YAML.
+func renderSpec(t *testing.T, engine Engine, p *Policy) (string, error) {
+	t.Helper()
+	obj, err := renderers[engine](p, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		Spec json.RawMessage `json:"spec"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	y, err := sigsyaml.JSONToYAML(o.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(y), nil
+}
+
+// ruleYAML reads a Kubernetes ingress rule (ports and from) written as YAML.
+func ruleYAML(t *testing.T, origin, text string) Rule {
+	t.Helper()
+	var r networkingv1.NetworkPolicyIngressRule
+	if err := sigsyaml.UnmarshalStrict([]byte(text), &r); err != nil {
+		t.Fatal(err)
+	}
+	return Rule{Origin: origin, Ports: r.Ports, Peers: r.From}
+}
+
+func nativeYAML(t *testing.T, text string) []map[string]any {
+	t.Helper()
+	var l []map[string]any
+	if err := sigsyaml.Unmarshal([]byte(text), &l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func ctrlSelector() *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "ctrl"}}
+}
+
+func ctrlWorkload() *Workload {
+	return &Workload{Ports: []ContainerPort{{Name: "metrics", Port: 8080, Protocol: corev1.ProtocolTCP}}}
+}
+
+// engineCase is one policy rendered by one engine: the spec it gives, or the error.
+type engineCase struct {
+	name    string
+	engine  Engine
+	policy  func(t *testing.T) *Policy
+	want    string
+	wantErr string
+}
+
+func runEngineCases(t *testing.T, cases []engineCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := renderSpec(t, c.engine, c.policy(t))
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("render error = %v, want one containing %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(strings.TrimLeft(c.want, "\n"), got); diff != "" {
+				t.Errorf("render mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNumericPorts(t *testing.T) {
+	named := intstr.FromString("metrics")
+	p := &Policy{For: "apps/v1/Deployment/ctrl", Workload: ctrlWorkload()}
+	r := Rule{Origin: "networkPolicy.additionalIngress[0]", Ports: []networkingv1.NetworkPolicyPort{{Port: &named}}}
+	got, err := numericPorts(p, r, true, EngineCilium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]numericPort{{Protocol: corev1.ProtocolTCP, Port: 8080}}, got); diff != "" {
+		t.Errorf("a named ingress port resolves to the workload's port (-want +got):\n%s", diff)
+	}
+	if _, err := numericPorts(p, r, false, EngineCilium); err == nil || !strings.Contains(err.Error(), `networkPolicy.additionalIngress[0].ports[0]: named port "metrics"`) {
+		t.Errorf("a named egress port: error = %v, want one naming the port", err)
+	}
+	unknown := intstr.FromString("grpc")
+	r.Ports[0].Port = &unknown
+	if _, err := numericPorts(p, r, true, EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
+		t.Errorf("an undeclared named ingress port: error = %v, want one saying so", err)
+	}
+}
