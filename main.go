@@ -34,6 +34,9 @@ const usage = `helm-netpol: network policies for any Helm chart, as a post-rende
 Usage:
   helm-netpol [post-render] [flags] < manifests.yaml   the stream plus its policies
   helm-netpol policies [flags] < manifests.yaml        only the generated policies
+  helm-netpol report [--format F] [flags] < manifests.yaml
+                                                        what the rendered policies allow, per
+                                                        workload: markdown, json or mermaid
   helm-netpol flux-patches [flags] < manifests.yaml    HelmRelease spec.postRenderers patches
                                                         for what a Flux post-render can do
   helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
@@ -58,6 +61,7 @@ Flags:
 `
 
 type options struct {
+	format     string
 	configFile string
 	logFile    string
 	strict     bool
@@ -74,6 +78,7 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
 	fs.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	fs.StringVar(&o.namespace, "namespace", "", "the release `namespace`, where the stream does not say")
 	fs.StringVar(&o.release, "release", "", "the release `name`, where the stream does not say")
+	fs.StringVar(&o.format, "format", "markdown", "report only: markdown, json or mermaid")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -89,7 +94,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs, o := newFlags(stderr)
 	switch cmd {
-	case "post-render", "policies", "flux-patches":
+	case "post-render", "policies", "flux-patches", "report":
 	case "install-postrenderer":
 		return installPostRenderer(args, stdout, stderr)
 	case "version":
@@ -147,6 +152,9 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 		return fmt.Errorf("helm-netpol: stdin: %v", err)
 	}
 	var res *transform.Result
+	if cmd == "report" {
+		return writeReport(o, input, opts, stdout, stderr)
+	}
 	if cmd == "policies" || cmd == "flux-patches" {
 		do := transform.Policies
 		if cmd == "flux-patches" {
@@ -171,6 +179,30 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 			report(o, stderr, strings.Join(warnings, "\n"))
 		}
 	}
+	return err
+}
+
+func writeReport(o *options, input []byte, opts transform.Options, stdout, stderr io.Writer) error {
+	var render func(*transform.Report) (string, error)
+	switch o.format {
+	case "markdown":
+		render = func(r *transform.Report) (string, error) { return r.Markdown(), nil }
+	case "json":
+		render = (*transform.Report).JSON
+	case "mermaid":
+		render = func(r *transform.Report) (string, error) { return r.Mermaid(), nil }
+	default:
+		return usageError{fmt.Errorf("helm-netpol: --format %q: must be one of markdown, json, mermaid", o.format)}
+	}
+	rep, err := transform.BuildReport(input, opts)
+	if err != nil {
+		return err
+	}
+	text, err := render(rep)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, text)
 	return err
 }
 

@@ -125,3 +125,26 @@ func golden(t *testing.T, path, got string) {
 		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
+
+// TestReports checks the report, in each format, on fixtures of each engine: it reads the
+// rendered objects back, so its goldens show what each dialect really allows.
+func TestReports(t *testing.T) {
+	formats := map[string]string{"markdown": "report.md", "json": "report.json", "mermaid": "report.mmd"}
+	for _, name := range []string{"doc-egress", "doc-default-deny", "cilium-egress", "cilium-doc-passthrough-egress", "calico-egress", "calico-default-deny", "clusternetworkpolicy-egress", "clusternetworkpolicy-passthrough", "rewrite-bitnami"} {
+		c := fixtureCase{name: name, dir: filepath.Join("fixtures", name)}
+		input, err := os.ReadFile(filepath.Join(c.dir, "input.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for format, file := range formats {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				args := append([]string{"report", "--format", format}, c.args(t)...)
+				stdout, stderr, code := runCLI(args, input)
+				if code != exitOK {
+					t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
+				}
+				golden(t, filepath.Join(c.dir, file), stdout)
+			})
+		}
+	}
+}

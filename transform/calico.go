@@ -32,10 +32,16 @@ type calicoSpec struct {
 }
 
 type calicoRule struct {
-	Action      string        `json:"action"`
-	Protocol    string        `json:"protocol,omitempty"`
-	Source      *calicoEntity `json:"source,omitempty"`
-	Destination *calicoEntity `json:"destination,omitempty"`
+	Metadata    *calicoRuleMetadata `json:"metadata,omitempty"`
+	Action      string              `json:"action"`
+	Protocol    string              `json:"protocol,omitempty"`
+	Source      *calicoEntity       `json:"source,omitempty"`
+	Destination *calicoEntity       `json:"destination,omitempty"`
+}
+
+// calicoRuleMetadata carries the config key a rule comes from.
+type calicoRuleMetadata struct {
+	Annotations map[string]string `json:"annotations"`
 }
 
 type calicoEntity struct {
@@ -98,6 +104,7 @@ func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
 		rules, err := calicoRules(r, true)
 		errs = append(errs, err)
 		for _, cr := range rules {
+			cr.Metadata = calicoOrigin(r.Origin)
 			spec.Ingress = append(spec.Ingress, cr)
 		}
 	}
@@ -109,11 +116,19 @@ func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
 			rules, err := calicoRules(r, false)
 			errs = append(errs, err)
 			for _, cr := range rules {
+				cr.Metadata = calicoOrigin(r.Origin)
 				spec.Egress = append(spec.Egress, cr)
 			}
 		}
 	}
 	return np, errors.Join(errs...)
+}
+
+func calicoOrigin(origin string) *calicoRuleMetadata {
+	if origin == "" {
+		return nil
+	}
+	return &calicoRuleMetadata{Annotations: map[string]string{AnnotationOrigin: origin}}
 }
 
 // calicoRules translates one rule. A Calico rule matches one protocol and ANDs everything it

@@ -130,10 +130,16 @@ ingress:
     ports:
     - 8080
     - 9000:9010
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: TCP
   source:
     selector: app == 'prom'
 - action: Allow
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: UDP
   source:
     selector: app == 'prom'
@@ -142,10 +148,16 @@ ingress:
     ports:
     - 8080
     - 9000:9010
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: TCP
   source:
     namespaceSelector: all()
 - action: Allow
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: UDP
   source:
     namespaceSelector: all()
@@ -154,6 +166,9 @@ ingress:
     ports:
     - 8080
     - 9000:9010
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: TCP
   source:
     nets:
@@ -161,6 +176,9 @@ ingress:
     notNets:
     - 10.1.0.0/16
 - action: Allow
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.additionalIngress[0]
   protocol: UDP
   source:
     nets:
@@ -199,15 +217,24 @@ egress:
     services:
       name: kubernetes
       namespace: default
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.egress.apiserver
 - action: Allow
   destination:
     ports:
     - 4317
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.egress.to[0]
   protocol: TCP
 - action: Allow
   destination:
     namespaceSelector: kubernetes.io/metadata.name == 'flux-system'
     selector: all()
+  metadata:
+    annotations:
+      helm-netpol.io/origin: networkPolicy.egress.to[1]
 order: 1999
 selector: app.kubernetes.io/name == 'ctrl'
 tier: default

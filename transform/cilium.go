@@ -106,20 +106,24 @@ func renderCilium(p *Policy, meta metav1.ObjectMeta) (any, error) {
 		spec.EndpointSelector = *p.Selector.DeepCopy()
 	}
 	var errs []error
+	var origins ruleOrigins
 	for _, r := range p.Ingress {
 		peers, ports, err := ciliumTranslate(p, r, true, false)
 		errs = append(errs, err)
 		for _, ps := range peers {
+			origins.add("ingress", len(spec.Ingress), r.Origin)
 			spec.Ingress = append(spec.Ingress, ciliumIngressRule{FromEndpoints: ps.endpoints, FromCIDRSet: ps.cidrs, FromEntities: ps.entities, ToPorts: ports})
 		}
 	}
-	for _, m := range p.Native.Ingress {
+	for i, m := range p.Native.Ingress {
+		origins.add("ingress", len(spec.Ingress), fmt.Sprintf("networkPolicy.cilium.ingress[%d]", i))
 		spec.Ingress = append(spec.Ingress, m)
 	}
 	if len(spec.Ingress) == 0 && !p.IngressOpen {
 		spec.Ingress = []any{ciliumIngressRule{}}
 	}
 	if !p.EgressIsolated {
+		origins.set(&cnp.ObjectMeta)
 		return cnp, errors.Join(errs...)
 	}
 	dnsProxy := hasToFQDNs(p.Native.Egress)
@@ -127,15 +131,18 @@ func renderCilium(p *Policy, meta metav1.ObjectMeta) (any, error) {
 		peers, ports, err := ciliumTranslate(p, r, false, dnsProxy && r.DNS)
 		errs = append(errs, err)
 		for _, ps := range peers {
+			origins.add("egress", len(spec.Egress), r.Origin)
 			spec.Egress = append(spec.Egress, ciliumEgressRule{ToEndpoints: ps.endpoints, ToCIDRSet: ps.cidrs, ToEntities: ps.entities, ToPorts: ports})
 		}
 	}
-	for _, m := range p.Native.Egress {
+	for i, m := range p.Native.Egress {
+		origins.add("egress", len(spec.Egress), fmt.Sprintf("networkPolicy.cilium.egress[%d]", i))
 		spec.Egress = append(spec.Egress, m)
 	}
 	if len(spec.Egress) == 0 {
 		spec.Egress = []any{ciliumEgressRule{}}
 	}
+	origins.set(&cnp.ObjectMeta)
 	return cnp, errors.Join(errs...)
 }
 

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,4 +66,27 @@ func protocolOf(p *corev1.Protocol) corev1.Protocol {
 		return corev1.ProtocolTCP
 	}
 	return *p
+}
+
+// AnnotationOrigin names, on a Calico rule, the config key the rule comes from.
+const AnnotationOrigin = "helm-netpol.io/origin"
+
+// ruleOrigins collects the config key behind each rendered rule, for dialects whose rules
+// carry no name of their own; it becomes the AnnotationRuleOrigins annotation.
+type ruleOrigins []string
+
+func (o *ruleOrigins) add(direction string, index int, origin string) {
+	if origin != "" {
+		*o = append(*o, fmt.Sprintf("%s[%d]=%s", direction, index, origin))
+	}
+}
+
+func (o ruleOrigins) set(meta *metav1.ObjectMeta) {
+	if len(o) == 0 {
+		return
+	}
+	if meta.Annotations == nil {
+		meta.Annotations = map[string]string{}
+	}
+	meta.Annotations[AnnotationRuleOrigins] = strings.Join(o, "\n")
 }

@@ -22,11 +22,15 @@ func renderKubernetes(p *Policy, meta metav1.ObjectMeta) (any, error) {
 	if p.EgressIsolated {
 		np.Spec.PolicyTypes = append(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 	}
+	var origins ruleOrigins
 	for _, r := range p.Ingress {
+		origins.add("ingress", len(np.Spec.Ingress), r.Origin)
 		np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{Ports: r.Ports, From: r.Peers})
 	}
 	for _, r := range p.Egress {
+		origins.add("egress", len(np.Spec.Egress), r.Origin)
 		np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{Ports: r.Ports, To: r.Peers})
 	}
+	origins.set(&np.ObjectMeta)
 	return np, nil
 }

@@ -298,10 +298,7 @@ func (d *discovery) planAllowlist(c *coverage, release string, fs *findings) *Po
 		}
 		origin, from := roleFrom(m, r)
 		if len(from) == 0 {
-			origin = string(r)
-			if r != RoleOther {
-				origin = "networkPolicy." + string(r)
-			}
+			origin = "networkPolicy." + string(r)
 		}
 		rule := Rule{Origin: origin, Peers: from}
 		for _, rp := range ports {
@@ -323,7 +320,40 @@ func (d *discovery) planAllowlist(c *coverage, release string, fs *findings) *Po
 		p.EgressIsolated = true
 		p.Egress = d.planEgress(w, m, release)
 	}
+	for _, dir := range []struct {
+		name  string
+		rules []map[string]any
+	}{{"ingress", p.Native.Ingress}, {"egress", p.Native.Egress}} {
+		for i, rule := range dir.rules {
+			if !nativeRuleHasPorts(engine, rule) {
+				fs.warnf(w.ID(), fmt.Sprintf("networkPolicy.%s.%s[%d]", engine, dir.name, i), "the rule names no port, so it opens every port to its peers: add ports unless that is meant")
+			}
+		}
+	}
+	switch engine {
+	case EngineClusterNetworkPolicy:
+		fs.infof(w.ID(), "engine clusterNetworkPolicy", "ClusterNetworkPolicy ingress peers are namespaces and pods only: nodes, host-network pods and sources outside the cluster are neither allowed nor denied by it")
+	case EngineCilium:
+		if np.Egress.Enabled && !np.Egress.DNSEnabled() && hasToFQDNs(p.Native.Egress) {
+			fs.warnf(w.ID(), "networkPolicy.cilium.egress", "toFQDNs works only when DNS goes through Cilium's DNS proxy, and networkPolicy.egress.dns is off: keep it on, or make sure another policy carries the DNS rule with rules.dns")
+		}
+	}
 	return p
+}
+
+// nativeRuleHasPorts tells whether an engine-native rule that allows traffic limits the
+// ports it opens; a rule that denies or passes opens nothing.
+func nativeRuleHasPorts(engine Engine, rule map[string]any) bool {
+	switch engine {
+	case EngineCilium:
+		return rule["toPorts"] != nil
+	case EngineCalico:
+		dst, _ := rule["destination"].(map[string]any)
+		return rule["action"] != "Allow" || dst["ports"] != nil
+	case EngineClusterNetworkPolicy:
+		return rule["action"] != "Accept" || rule["protocols"] != nil
+	}
+	return true
 }
 
 func (d *discovery) planEgress(w *Workload, m *Merged, release string) []Rule {

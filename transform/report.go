@@ -119,7 +119,7 @@ func readTraffic(n *yaml.RNode) ([]Traffic, error) {
 		return nil, fmt.Errorf("helm-netpol: %s: read back: %v", o.ID(), err)
 	}
 	spec, _ := obj["spec"].(map[string]any)
-	origins := ruleOrigins(n)
+	origins := readRuleOrigins(n)
 	var out []Traffic
 	add := func(dir string, i int, t Traffic) {
 		t.Direction, t.Object = dir, o.ID()
@@ -156,13 +156,19 @@ func readTraffic(n *yaml.RNode) ([]Traffic, error) {
 				if dir == "egress" {
 					peer = dst
 				}
-				add(dir, i, Traffic{Action: strings.ToLower(str(r["action"])), Ports: readCalicoPorts(r["protocol"], dst), Peers: readCalicoPeers(peer)})
+				t := Traffic{Action: strings.ToLower(str(r["action"])), Ports: readCalicoPorts(r["protocol"], dst), Peers: readCalicoPeers(peer)}
+				if md, ok := r["metadata"].(map[string]any); ok {
+					ann, _ := md["annotations"].(map[string]any)
+					origins[fmt.Sprintf("%s[%d]", dir, i)] = str(ann[AnnotationOrigin])
+				}
+				add(dir, i, t)
 			}
 		}
 	case "policy.networking.k8s.io":
 		for _, dir := range []string{"ingress", "egress"} {
 			peersKey := map[string]string{"ingress": "from", "egress": "to"}[dir]
 			for i, r := range maps(spec[dir]) {
+				origins[fmt.Sprintf("%s[%d]", dir, i)] = str(r["name"])
 				add(dir, i, Traffic{Action: strings.ToLower(str(r["action"])), Ports: readCNPPorts(r["protocols"]), Peers: readCNPPeers(r[peersKey])})
 			}
 		}
@@ -176,7 +182,7 @@ func readTraffic(n *yaml.RNode) ([]Traffic, error) {
 // ("ingress[0]=networkPolicy.webhook"), for dialects whose rules carry no name.
 const AnnotationRuleOrigins = "helm-netpol.io/rule-origins"
 
-func ruleOrigins(n *yaml.RNode) map[string]string {
+func readRuleOrigins(n *yaml.RNode) map[string]string {
 	out := map[string]string{}
 	for _, line := range strings.Split(n.GetAnnotations()[AnnotationRuleOrigins], "\n") {
 		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
@@ -458,7 +464,13 @@ func (r *Report) Markdown() string {
 	if len(r.Findings) > 0 {
 		b.WriteString("\n## Findings\n\n")
 		for _, f := range r.Findings {
-			fmt.Fprintf(&b, "- %s: %s\n", f.Severity, mdEscape(strings.TrimPrefix(f.String(), "helm-netpol: ")))
+			parts := []string{string(f.Severity)}
+			for _, p := range []string{f.Object, f.Where, f.What} {
+				if p != "" {
+					parts = append(parts, p)
+				}
+			}
+			fmt.Fprintf(&b, "- %s\n", mdEscape(strings.Join(parts, ": ")))
 		}
 	}
 	return b.String()
