@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -269,6 +270,16 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	if err := r.fs.errors(r.opts.Strict); err != nil {
 		return nil, nil
 	}
+	// What an earlier run generated and this one does not regenerate (a rewritten chart
+	// policy whose original is gone) joins the generated objects, so that their order, and
+	// with it the output, is the same on every run.
+	for _, n := range nodes {
+		if k := keyOf(newObject(n)); previous[k] == n && !removed[n] {
+			removed[n] = true
+			r.res.Generated = append(r.res.Generated, n)
+		}
+	}
+	sortGenerated(r.res.Generated)
 	out := make([]*yaml.RNode, 0, len(nodes)+len(r.res.Generated))
 	for _, n := range nodes {
 		if !removed[n] {
@@ -276,6 +287,31 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	return append(out, r.res.Generated...), nil
+}
+
+// sortGenerated orders generated objects: allowlists (and rewritten policies) by namespace,
+// name and kind, then the release's default-denies by namespace.
+func sortGenerated(nodes []*yaml.RNode) {
+	type sortKey struct {
+		deny                  bool
+		namespace, name, kind string
+	}
+	key := func(n *yaml.RNode) sortKey {
+		o := newObject(n)
+		return sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind}
+	}
+	sort.SliceStable(nodes, func(i, j int) bool {
+		a, b := key(nodes[i]), key(nodes[j])
+		switch {
+		case a.deny != b.deny:
+			return !a.deny
+		case a.namespace != b.namespace:
+			return a.namespace < b.namespace
+		case a.name != b.name:
+			return a.name < b.name
+		}
+		return a.kind < b.kind
+	})
 }
 
 // readCarrier reads the config annotations an object carries and removes them from it.

@@ -37,6 +37,9 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	for _, n := range res.nodes {
 		kept[n] = true
 	}
+	for _, n := range res.Generated {
+		delete(kept, n) // written after the input, even when it came in with it
+	}
 	ew := &errWriter{w: w}
 	for _, d := range s.Docs {
 		if d.Node != nil && !kept[d.Node] {
