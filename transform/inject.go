@@ -49,6 +49,8 @@ type Result struct {
 	Rendered []Rendered
 	// Workloads are the workloads of the stream, covered or not.
 	Workloads []*Workload
+	// Configs holds the effective config of each covered workload.
+	Configs map[*Workload]*Merged
 	// Removed lists the config annotations taken out of carriers, as JSON pointers.
 	Removed []Removal
 	// Replaced are the chart policies a rewrite replaced.
@@ -81,7 +83,7 @@ var _ kio.Filter = Inject{}
 
 // Filter implements kio.Filter.
 func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}}}
+	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}, Configs: map[*Workload]*Merged{}}}
 	out, err := r.filter(nodes)
 	r.res.Findings = r.fs.list
 	if f.Result != nil {
@@ -213,6 +215,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			continue
 		}
 		c.Policy = r.d.planAllowlist(c, releaseName, &r.fs)
+		r.res.Configs[w] = c.Config
 		covered = append(covered, c)
 	}
 	r.checkFromKnobs(covered)

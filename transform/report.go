@@ -31,6 +31,14 @@ type WorkloadReport struct {
 	Traffic  []Traffic `json:"traffic"`
 	// DeniedBy names the default-denies that select the workload's pods.
 	DeniedBy []string `json:"deniedBy,omitempty"`
+	// Config says where each key of the effective config came from.
+	Config []ConfigKey `json:"config,omitempty"`
+}
+
+// ConfigKey is one key of an effective config and the layer that set it.
+type ConfigKey struct {
+	Key    string `json:"key"`
+	Source string `json:"source"`
 }
 
 // Report is what helm-netpol report prints.
@@ -73,6 +81,11 @@ func BuildReport(input []byte, opts Options) (*Report, error) {
 		for _, rd := range res.Rendered {
 			if rd.Policy.Workload == w {
 				wr.Covered = true
+			}
+		}
+		if m := res.Configs[w]; m != nil {
+			for _, k := range sortedKeys(m.Origins) {
+				wr.Config = append(wr.Config, ConfigKey{Key: k, Source: m.Origins[k].Source()})
 			}
 		}
 		for _, d := range denies {
@@ -445,6 +458,12 @@ func (r *Report) Markdown() string {
 			b.WriteString(header)
 			for _, t := range w.Traffic {
 				row(t)
+			}
+		}
+		if len(w.Config) > 0 {
+			b.WriteString("\nConfig:\n\n")
+			for _, k := range w.Config {
+				fmt.Fprintf(&b, "- `%s` from %s\n", k.Key, mdEscape(k.Source))
 			}
 		}
 		if len(w.DeniedBy) > 0 {
