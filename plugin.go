@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +64,12 @@ func installPostRenderer(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitUsage
 	}
+	if *dir == "" && os.Getenv("HELM_BIN") != "" && os.Getenv("HELM_CONTENT_CACHE") == "" {
+		// Run as a Helm 3 plugin (Helm 4 passes HELM_CONTENT_CACHE to its plugins, Helm 3
+		// does not): a v1 manifest in Helm 3's plugins folder breaks every Helm 3 plugin.
+		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: this is Helm 3, which cannot load the Helm 4 post-renderer plugin: with Helm 3 pass the binary itself (--post-renderer %s), or give --dir the plugins folder of Helm 4\n", filepath.Join(os.Getenv("HELM_PLUGIN_DIR"), "bin", "helm-netpol"))
+		return exitUsage
+	}
 	if *dir == "" {
 		d, err := pluginsDir()
 		if err != nil {
@@ -93,13 +100,23 @@ func installPostRenderer(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: %v\n", err)
 		return exitInput
 	}
+	header := "# Written by helm-netpol install-postrenderer: the Helm 4 post-renderer plugin.\n" +
+		"# Helm 3 cannot read this manifest; keep it out of Helm 3's HELM_PLUGINS.\n"
 	target := filepath.Join(*dir, postRendererName)
+	// Only ever replace a plugin this command wrote: a netpol-postrender installed from a
+	// checkout is a symlink into it, and writing through it would rewrite the checkout's
+	// plugins/netpol-postrender/plugin.yaml; one installed from a tarball has its own.
+	if fi, err := os.Lstat(target); err == nil {
+		old, _ := os.ReadFile(filepath.Join(target, "plugin.yaml"))
+		if fi.Mode()&os.ModeSymlink != 0 || !bytes.HasPrefix(old, []byte(header)) {
+			fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: %s is already installed at %s: remove it first (helm plugin uninstall %s)\n", postRendererName, target, postRendererName)
+			return exitInput
+		}
+	}
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: %v\n", err)
 		return exitInput
 	}
-	header := "# Written by helm-netpol install-postrenderer: the Helm 4 post-renderer plugin.\n" +
-		"# Helm 3 cannot read this manifest; keep it out of Helm 3's HELM_PLUGINS.\n"
 	if err := os.WriteFile(filepath.Join(target, "plugin.yaml"), append([]byte(header), manifest...), 0o644); err != nil {
 		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: %v\n", err)
 		return exitInput

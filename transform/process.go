@@ -67,7 +67,7 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	}
 	var buf bytes.Buffer
 	ew := &errWriter{w: &buf, lastNewline: true}
-	if err := writeGenerated(ew, res.Generated); err != nil {
+	if err := writeGenerated(ew, standalone(res)); err != nil {
 		return nil, res, err
 	}
 	return buf.Bytes(), res, nil
@@ -161,4 +161,23 @@ func writeGenerated(w *errWriter, nodes []*yaml.RNode) error {
 		w.WriteString(s)
 	}
 	return w.err
+}
+
+// standalone is what Policies prints: the generated objects, except those that take the
+// place of a chart object of the same apiVersion, kind, namespace and name (a chart
+// NetworkPolicy rewritten under the kubernetes engine). That object stays the chart's, and
+// flux-patches rewrites it there; applied beside the release, a copy would give one object
+// two owners.
+func standalone(res *Result) []*yaml.RNode {
+	inPlace := map[objectKey]bool{}
+	for _, o := range res.Replaced {
+		inPlace[keyOf(o)] = true
+	}
+	var out []*yaml.RNode
+	for _, n := range res.Generated {
+		if !inPlace[keyOf(newObject(n))] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
