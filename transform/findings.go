@@ -25,10 +25,15 @@ type Finding struct {
 
 // String is the one-line form: "helm-netpol: <object>: <where>: <what>".
 func (f Finding) String() string {
-	parts := []string{"helm-netpol"}
 	if f.Severity == SeverityWarning {
-		parts = append(parts, "warning")
+		return "helm-netpol: warning: " + f.text()
 	}
+	return "helm-netpol: " + f.text()
+}
+
+// text is "<object>: <where>: <what>", leaving out what is empty.
+func (f Finding) text() string {
+	var parts []string
 	for _, p := range []string{f.Object, f.Where, f.What} {
 		if p != "" {
 			parts = append(parts, p)

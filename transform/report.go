@@ -483,13 +483,7 @@ func (r *Report) Markdown() string {
 	if len(r.Findings) > 0 {
 		b.WriteString("\n## Findings\n\n")
 		for _, f := range r.Findings {
-			parts := []string{string(f.Severity)}
-			for _, p := range []string{f.Object, f.Where, f.What} {
-				if p != "" {
-					parts = append(parts, p)
-				}
-			}
-			fmt.Fprintf(&b, "- %s\n", mdEscape(strings.Join(parts, ": ")))
+			fmt.Fprintf(&b, "- %s: %s\n", f.Severity, mdEscape(f.text()))
 		}
 	}
 	return b.String()
