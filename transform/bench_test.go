@@ -1,19 +1,22 @@
 package transform
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"regexp"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// The benchmarks measure each stage of a post-render on real chart output, at two sizes:
-// "small", one chart of a few documents (podinfo), and "10MB", three large charts (CRDs
-// included) rendered as one release. Every workload is covered by a release-wide config,
-// as in scripts/bench.sh, which measures the binary against yq and cat. MB/s is always
-// bytes of input per second, so the stages can be compared with one another. Nothing here
-// asserts a time: run them with
+// The benchmarks measure each stage of a post-render on real chart output: "small", one
+// chart of a few documents (podinfo); "dense-1MB", 14 releases of the four small charts of
+// the corpus (many workloads, Services and webhooks per MB); "mixed-10MB", three large
+// charts rendered as one release (mostly CRDs, few workloads per MB). Every workload is
+// covered by a release-wide config, as in scripts/bench.sh, which measures the binary
+// against yq and cat. MB/s is always bytes of input per second, so the stages can be
+// compared with one another. Nothing here asserts a time: run them with
 //
 //	go test ./transform -run XXX -bench . -benchtime 5x
 //
@@ -38,14 +41,38 @@ type benchStream struct {
 	in   []byte
 }
 
-// benchStreams are the inputs every benchmark runs on: a small chart and the 10 MB stream.
+// benchDense is the 1 MB stream of many small releases: copies of the small charts of the
+// corpus, each copy release relN in namespace nsN, as scripts/bench.sh makes them.
+func benchDense(b *testing.B) []byte {
+	b.Helper()
+	rel, ns := regexp.MustCompile(`\brel\b`), regexp.MustCompile(`\bns\b`)
+	var in []byte
+	for i := 1; len(in) < 1_000_000; i++ {
+		for _, f := range []string{"bitnami-nginx-metrics.yaml", "cert-manager.yaml", "flagger.yaml", "podinfo.yaml"} {
+			data, err := os.ReadFile("../fixtures/corpus/" + f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for line := range bytes.Lines(data) {
+				line = rel.ReplaceAll(line, fmt.Appendf(nil, "rel%d", i))
+				if !bytes.Contains(line, []byte("Valid time units")) {
+					line = ns.ReplaceAll(line, fmt.Appendf(nil, "ns%d", i))
+				}
+				in = append(in, line...)
+			}
+		}
+	}
+	return in
+}
+
+// benchStreams are the inputs every benchmark runs on.
 func benchStreams(b *testing.B) []benchStream {
 	b.Helper()
 	small, err := os.ReadFile("../fixtures/corpus/podinfo.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	return []benchStream{{"small", small}, {"10MB", benchInput(b)}}
+	return []benchStream{{"small", small}, {"dense-1MB", benchDense(b)}, {"mixed-10MB", benchInput(b)}}
 }
 
 // benchConfig is the release-wide config of the benchmarks, rendering with engine.
@@ -53,9 +80,10 @@ func benchConfig(b *testing.B, engine Engine) *Layer {
 	return releaseWide(b, fmt.Sprintf("networkPolicy: {enabled: true, keepExisting: true, engine: %s}", engine))
 }
 
-// benchOptions are the options of a run, as the command line would pass them.
+// benchOptions are the options of a run, as the command line would pass them: no
+// --release, since the dense stream holds several releases.
 func benchOptions(b *testing.B, engine Engine) Options {
-	return Options{Config: benchConfig(b, engine), Release: "rel"}
+	return Options{Config: benchConfig(b, engine)}
 }
 
 // benchNodes reads a stream as Process does, keeping only the relevant trees, and returns

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 
@@ -142,4 +143,130 @@ func (r *run) lintAddressFamilies(c *coverage) {
 			r.fs.warnf(c.W.ID(), l.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
 		}
 	}
+}
+
+// checkFromKnobs refuses a role's `from` knob that no covered workload carrying that config
+// can use: a typo in intent. Workloads carrying the same config text (a hook Job that
+// shares podAnnotations with its Deployment) count together; a workload without the role
+// ignores the knob. A config carried by hook workloads only is never refused, since
+// Helm 4 may show the hooks without the rest of the release.
+func (r *run) checkFromKnobs(covered []*coverage) {
+	type use struct {
+		config string // the origin layer's level and content
+		role   Role
+	}
+	type tally struct {
+		layer   *Layer
+		hasRole bool
+		nonHook bool
+	}
+	tallies := map[use]*tally{}
+	var order []use
+	for _, c := range covered {
+		for _, role := range roleOrder {
+			path, from := roleFrom(c.Config, role)
+			if len(from) == 0 {
+				continue
+			}
+			l := c.Config.Origin(path)
+			if l == nil {
+				continue
+			}
+			content, _ := json.Marshal(l.Tree)
+			u := use{fmt.Sprint(l.Level) + string(content), role}
+			t, ok := tallies[u]
+			if !ok {
+				t = &tally{layer: l}
+				tallies[u] = t
+				order = append(order, u)
+			}
+			t.hasRole = t.hasRole || c.Roles[role]
+			t.nonHook = t.nonHook || c.W.Hook == nil
+			if !c.Roles[role] {
+				r.fs.infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
+			}
+		}
+	}
+	for _, u := range order {
+		t := tallies[u]
+		if t.hasRole || !t.nonHook {
+			continue
+		}
+		path, _ := roleFrom(&Merged{}, u.role)
+		fix := fmt.Sprintf("has a %s port, so the knob would do nothing: check that the role is enabled, set ports.%s, or remove the knob", u.role, u.role)
+		if u.role == RoleOther {
+			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
+		}
+		r.fs.errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
+	}
+}
+
+// checkApiserver refuses egress that cannot reach the kube-apiserver.
+func (r *run) checkApiserver(covered []*coverage) {
+	for _, c := range covered {
+		if !c.Policy.EgressIsolated {
+			continue
+		}
+		engine := c.Config.EngineOrDefault()
+		a := &c.Config.NetworkPolicy.Egress.Apiserver
+		if (engine == EngineCilium || engine == EngineCalico) && a.ApiserverEnabled() {
+			continue
+		}
+		p443, p6443 := reachesApiserver(c.Policy.Egress, engine != EngineCilium)
+		switch {
+		case engine == EngineCilium && !p443 && !p6443:
+			r.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")
+		case !p443 && !p6443:
+			r.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule allows TCP 443 or 6443 to an ipBlock, so the pods cannot reach the kube-apiserver and every call to it fails: add its address to networkPolicy.egress.apiserver.cidrs (or an egress.to rule with an ipBlock); find it with `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443")
+		case p443 != p6443:
+			covers, misses := "443", "6443"
+			if p6443 {
+				covers, misses = "6443", "443"
+			}
+			r.fs.warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
+		}
+	}
+}
+
+// checkChartPolicies looks at the chart's own NetworkPolicies that select a covered
+// workload. Under networkPolicy.rewrite they are translated into the engine and replace
+// the originals; otherwise one that would widen the allowlist (it has allow rules of a
+// direction the allowlist governs) is an error unless networkPolicy.keepExisting.
+func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*Policy {
+	var rewritten []*Policy
+	for _, cp := range chart {
+		spec := &cp.Policy.Spec
+		ingressType, egressType := policyTypes(spec)
+		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
+		done := false
+		for _, c := range covered {
+			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.selectedBy(&spec.PodSelector) {
+				continue
+			}
+			np := &c.Config.NetworkPolicy
+			switch {
+			case np.Rewrite:
+				if !done {
+					rewritten = append(rewritten, r.d.planRewrite(cp, c.Config))
+					r.res.Changed[cp.Node] = true
+					r.res.Replaced = append(r.res.Replaced, cp.Object)
+					done = true
+				}
+			case !ingress && !(egress && c.Policy.EgressIsolated):
+			case np.KeepExisting:
+				r.fs.infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
+			default:
+				r.fs.errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
+			}
+		}
+	}
+	return rewritten
+}
+
+// policyTypes tells which directions a NetworkPolicy governs, with the API's defaults.
+func policyTypes(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
+	if len(spec.PolicyTypes) == 0 {
+		return true, len(spec.Egress) > 0
+	}
+	return oneOf(networkingv1.PolicyTypeIngress, spec.PolicyTypes), oneOf(networkingv1.PolicyTypeEgress, spec.PolicyTypes)
 }

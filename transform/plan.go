@@ -2,8 +2,8 @@ package transform
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -507,17 +507,68 @@ func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
 	return p443, p6443
 }
 
-// sortPolicies orders policies for output: allowlists by namespace and name, then the
-// default-denies by namespace.
-func sortPolicies(ps []*Policy) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.Deny != b.Deny {
-			return !a.Deny
+// planDenies plans one default-deny per namespace whose covered workloads ask for it.
+func (r *run) planDenies(covered []*coverage, release string, hasNonHook bool) []*Policy {
+	byNS := map[string][]*coverage{}
+	for _, c := range covered {
+		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
+			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
 		}
-		if a.Namespace != b.Namespace {
-			return a.Namespace < b.Namespace
+	}
+	if len(byNS) == 0 || !hasNonHook {
+		return nil
+	}
+	if release == "" {
+		r.fs.errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
+		return nil
+	}
+	var out []*Policy
+	for _, ns := range sortedKeys(byNS) {
+		cs := byNS[ns]
+		first := cs[0]
+		p := &Policy{
+			Name:      denyName(release),
+			Namespace: ns,
+			For:       "release/" + release,
+			Deny:      true,
+			Engine:    first.Config.EngineOrDefault(),
+			Order:     denyOrder(first.Config),
+
+			ScopeNamespace: r.d.scopeNamespace(ns, first.Config),
 		}
-		return a.Name < b.Name
-	})
+		egressOn := 0
+		for _, c := range cs {
+			if c.Policy.EgressIsolated {
+				egressOn++
+			}
+			if e := c.Config.EngineOrDefault(); e != p.Engine {
+				r.fs.errorf(c.W.ID(), "networkPolicy.engine", fmt.Sprintf("engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID()))
+			}
+		}
+		switch egressOn {
+		case len(cs):
+			p.EgressIsolated = true
+		case 0:
+		default:
+			var off []string
+			for _, c := range cs {
+				if !c.Policy.EgressIsolated {
+					off = append(off, c.W.ID())
+				}
+			}
+			r.fs.errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+		}
+		if r.opts.Format == FormatHelm3 {
+			r.fs.warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func nsLabel(ns string) string {
+	if ns == "" {
+		return "namespace of the release"
+	}
+	return "namespace " + ns
 }
