@@ -195,7 +195,7 @@ func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) 
 	}
 	tree, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("must be a mapping with a networkPolicy key, not a %s", typeName(v))
+		return nil, fmt.Errorf("must be a mapping with a networkPolicy key, not %s", aTypeName(v))
 	}
 	if errs := checkShape(tree, reflect.TypeFor[Values](), ""); len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -268,6 +268,14 @@ func plain(n *yaml.Node, budget *int) (any, error) {
 	}
 }
 
+// aTypeName is typeName with its article: "an integer", "a list".
+func aTypeName(v any) string {
+	if n := typeName(v); strings.IndexByte("aeiou", n[0]) >= 0 {
+		return "an " + n
+	}
+	return "a " + typeName(v)
+}
+
 func typeName(v any) string {
 	switch v.(type) {
 	case nil:
@@ -323,13 +331,13 @@ func checkShape(v any, t reflect.Type, path string) []error {
 		case int64, string:
 			return nil
 		}
-		return []error{at("must be a port number or name, not a " + typeName(v))}
+		return []error{at("must be a port number or name, not " + aTypeName(v))}
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return []error{at("must be a mapping, not a " + typeName(v))}
+			return []error{at("must be a mapping, not " + aTypeName(v))}
 		}
 		fields := jsonFields(t)
 		var errs []error
@@ -345,7 +353,7 @@ func checkShape(v any, t reflect.Type, path string) []error {
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return []error{at("must be a mapping, not a " + typeName(v))}
+			return []error{at("must be a mapping, not " + aTypeName(v))}
 		}
 		if t.Elem().Kind() == reflect.Interface {
 			return nil
@@ -358,7 +366,7 @@ func checkShape(v any, t reflect.Type, path string) []error {
 	case reflect.Slice:
 		s, ok := v.([]any)
 		if !ok {
-			return []error{at("must be a list, not a " + typeName(v))}
+			return []error{at("must be a list, not " + aTypeName(v))}
 		}
 		var errs []error
 		for i, e := range s {

@@ -217,7 +217,7 @@ func parseWorkload(o *Object) (*Workload, error) {
 		}
 		selector.MatchLabels[LabelInstance] = rel
 	}
-	if len(selector.MatchLabels) > 0 || len(selector.MatchExpressions) > 0 {
+	if selectsSomeLabel(selector) {
 		w.Selector = selector
 	}
 	w.ProbePorts = map[string]bool{}
@@ -254,6 +254,21 @@ func parseWorkload(o *Object) (*Workload, error) {
 		w.Hook = &Hook{Events: ev, Weight: weight}
 	}
 	return w, nil
+}
+
+// selectsSomeLabel tells whether a selector requires some label to be present. One that
+// only excludes (NotIn, DoesNotExist) selects every other pod of the namespace, so it is
+// treated as no selector at all.
+func selectsSomeLabel(s *metav1.LabelSelector) bool {
+	if len(s.MatchLabels) > 0 {
+		return true
+	}
+	for _, e := range s.MatchExpressions {
+		if e.Operator == metav1.LabelSelectorOpIn || e.Operator == metav1.LabelSelectorOpExists {
+			return true
+		}
+	}
+	return false
 }
 
 func selectsKey(s *metav1.LabelSelector, key string) bool {

@@ -121,9 +121,19 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	releaseName := r.releaseName()
 	r.res.Workloads = r.d.workloads
 
-	// Coverage and plan.
+	// Coverage and plan. A workload that an earlier run covered, and that no config in the
+	// stream covers now (that run took its annotation out), keeps what that run generated:
+	// planned again from --config alone, its policy would lose what its own config said.
+	earlier := map[string]bool{}
+	for _, n := range st.previous {
+		earlier[n.GetAnnotations()[AnnotationGeneratedFor]] = true
+	}
 	var covered []*coverage
 	for _, w := range r.d.workloads {
+		if earlier[w.Ref()] && own[w.Object] == nil && (release == nil || release == r.opts.releaseConfig) {
+			r.fs.infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
+			continue
+		}
 		c := r.cover(w, release, own[w.Object])
 		if c == nil {
 			continue

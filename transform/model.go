@@ -95,12 +95,13 @@ func objectName(parts ...string) string {
 		return '-'
 	}, name)
 	name = strings.Trim(name, "-")
-	if len(name) <= maxNameLength {
+	if len(name) <= maxNameLength && name == strings.Join(parts, "-") {
 		return name
 	}
+	// Too long, or changed (a.b and a-b would meet): the hash keeps them apart.
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	h := hex.EncodeToString(sum[:])[:10]
-	return strings.TrimRight(name[:maxNameLength-len(h)-1], "-") + "-" + h
+	return strings.TrimRight(name[:min(len(name), maxNameLength-len(h)-1)], "-") + "-" + h
 }
 
 // allowlistName is the stable name of a workload's allowlist.

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -40,6 +41,18 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	for _, n := range res.Generated {
 		delete(kept, n) // written after the input, even when it came in with it
 	}
+	// Encode what changed or was made first: an error must leave w untouched.
+	for _, d := range s.Docs {
+		if d.Node != nil && kept[d.Node] && res.Changed[d.Node] {
+			if err := d.encode(); err != nil {
+				return res, err
+			}
+		}
+	}
+	generated, err := encodeAll(res.Generated)
+	if err != nil {
+		return res, err
+	}
 	ew := &errWriter{w: w}
 	for _, d := range s.Docs {
 		if d.Node != nil && !kept[d.Node] {
@@ -48,11 +61,8 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 		if err := writeDocument(ew, d, res.Changed[d.Node]); err != nil {
 			return res, err
 		}
-		ew.lastNewline = len(d.Raw) == 0 || d.Raw[len(d.Raw)-1] == '\n'
 	}
-	if err := writeGenerated(ew, res.Generated); err != nil {
-		return res, err
-	}
+	writeGenerated(ew, generated)
 	return res, ew.err
 }
 
@@ -65,11 +75,12 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	if isResourceList(s) {
 		return processResourceList(input, opts, true)
 	}
-	var buf bytes.Buffer
-	ew := &errWriter{w: &buf, lastNewline: true}
-	if err := writeGenerated(ew, standalone(res)); err != nil {
+	generated, err := encodeAll(standalone(res))
+	if err != nil {
 		return nil, res, err
 	}
+	var buf bytes.Buffer
+	writeGenerated(&errWriter{w: &buf, lastNewline: true}, generated)
 	return buf.Bytes(), res, nil
 }
 
@@ -147,20 +158,28 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
-// writeGenerated appends generated objects, each behind a "---" line.
-func writeGenerated(w *errWriter, nodes []*yaml.RNode) error {
-	if len(nodes) > 0 && !w.lastNewline {
-		w.WriteString("\n")
-	}
-	for _, n := range nodes {
+// encodeAll encodes generated objects.
+func encodeAll(nodes []*yaml.RNode) ([]string, error) {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
 		s, err := n.String()
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(n).ID(), err)
 		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+// writeGenerated appends encoded objects, each behind a "---" line.
+func writeGenerated(w *errWriter, encoded []string) {
+	if len(encoded) > 0 && !w.lastNewline {
+		w.WriteString("\n")
+	}
+	for _, s := range encoded {
 		w.WriteString("---\n")
 		w.WriteString(s)
 	}
-	return w.err
 }
 
 // standalone is what Policies prints: the generated objects, except those that take the

@@ -8,8 +8,10 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -40,13 +42,24 @@ type Document struct {
 	// or when it was parsed but not kept.
 	Node *yaml.RNode
 	// skipped says the document was parsed and found of no interest; hook says it is a
-	// Helm hook.
-	skipped, hook bool
+	// Helm hook; object says it is a mapping.
+	skipped, hook, object bool
+	// encoded is the changed document encoded anew, once encode has run.
+	encoded []byte
 }
 
 // Where names the document for messages: "document 3 (line 45)".
 func (d *Document) Where() string {
 	return fmt.Sprintf("document %d (line %d)", d.Index, d.Line)
+}
+
+// errorf names the document on every line of err.
+func (d *Document) errorf(err error) error {
+	var errs []error
+	for _, e := range splitErrors(err) {
+		errs = append(errs, fmt.Errorf("helm-netpol: %s: %w", d.Where(), e))
+	}
+	return errors.Join(errs...)
 }
 
 // Stream is a parsed manifest stream.
@@ -81,26 +94,46 @@ func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
 			for i := int(next.Add(1) - 1); i < len(segs); i = int(next.Add(1) - 1) {
 				seg := segs[i]
 				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
-				node, err := parseDocument(seg.raw, seg.line)
-				if err != nil {
-					errs[i] = fmt.Errorf("helm-netpol: %s: %w", d.Where(), err)
-				}
-				if node != nil {
-					_, helm4[i] = node.GetAnnotations()[AnnotationHelm4Filename]
-					d.hook = isHook(node)
-					if keep == nil || keep(node) {
-						d.Node = node
-					} else {
-						d.skipped = true
-					}
-				}
 				s.Docs[i] = d
+				node, err := parseDocument(seg.raw, seg.line)
+				if err == nil && node != nil {
+					err = checkDocument(node, seg.raw, seg.line, keep)
+				}
+				if err != nil {
+					errs[i] = d.errorf(err)
+					continue
+				}
+				if node == nil {
+					continue
+				}
+				if node.YNode().Kind == yaml.MappingNode {
+					d.object = true
+					ann := node.GetAnnotations()
+					_, helm4[i] = ann[AnnotationHelm4Filename]
+					_, d.hook = ann[AnnotationHook]
+				}
+				if keep == nil || keep(node) {
+					if err := checkDuplicateKeys(node.YNode(), seg.line); err != nil {
+						errs[i] = d.errorf(err)
+						continue
+					}
+					d.Node = node
+				} else {
+					d.skipped = true
+				}
 			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	objects := false
+	for _, d := range s.Docs {
+		objects = objects || d.object
+	}
+	if !objects {
+		return nil, errors.New("helm-netpol: stdin: the input holds no Kubernetes object, only separators, comments, blank lines, scalars or lists: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
 	s.Format = FormatPlain
 	for _, h := range helm4 {
@@ -120,11 +153,6 @@ func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
 	return s, nil
 }
 
-func isHook(n *yaml.RNode) bool {
-	_, ok := n.GetAnnotations()[AnnotationHook]
-	return ok
-}
-
 type segment struct {
 	raw  []byte
 	line int
@@ -132,16 +160,17 @@ type segment struct {
 
 // splitDocuments cuts data before every line that starts a document ("---" alone or
 // followed by a space or tab). YAML forbids such a line inside any scalar, so the cut is
-// exact. Concatenating the segments gives data back.
+// exact. Lines end where the YAML parser ends them: at LF, CR LF, a lone CR, or one of the
+// Unicode breaks NEL, LS and PS. Concatenating the segments gives data back.
 func splitDocuments(data []byte) []segment {
 	var segs []segment
 	start, startLine, line := 0, 1, 1
+	lineEnd := nextLF
+	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
+		lineEnd = nextBreak
+	}
 	for pos := 0; pos < len(data); {
-		end := bytes.IndexByte(data[pos:], '\n')
-		next := len(data)
-		if end >= 0 {
-			next = pos + end + 1
-		}
+		next := lineEnd(data, pos)
 		if pos > start && isSeparator(data[pos:next]) {
 			segs = append(segs, segment{raw: data[start:pos], line: startLine})
 			start, startLine = pos, line
@@ -155,26 +184,80 @@ func splitDocuments(data []byte) []segment {
 	return segs
 }
 
+// The line breaks YAML knows besides LF and CR.
+var (
+	nel = []byte("\u0085")
+	ls  = []byte("\u2028")
+	ps  = []byte("\u2029")
+)
+
+// nextLF returns the end of the line that starts at pos, past its LF.
+func nextLF(data []byte, pos int) int {
+	if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 {
+		return pos + i + 1
+	}
+	return len(data)
+}
+
+// nextBreak returns the end of the line that starts at pos, past its line break.
+func nextBreak(data []byte, pos int) int {
+	for i := pos; i < len(data); i++ {
+		if n := breakLen(data[i:]); n > 0 {
+			return i + n
+		}
+	}
+	return len(data)
+}
+
+// breakLen returns the length of the line break that b starts with, 0 if none.
+func breakLen(b []byte) int {
+	switch {
+	case len(b) == 0:
+		return 0
+	case b[0] == '\n':
+		return 1
+	case b[0] == '\r':
+		if len(b) > 1 && b[1] == '\n' {
+			return 2
+		}
+		return 1
+	case bytes.HasPrefix(b, nel):
+		return len(nel)
+	case bytes.HasPrefix(b, ls), bytes.HasPrefix(b, ps):
+		return len(ls)
+	}
+	return 0
+}
+
+// isSeparator tells whether a line (with its line break) starts a document.
 func isSeparator(line []byte) bool {
 	if !bytes.HasPrefix(line, []byte("---")) {
 		return false
 	}
-	if len(line) == 3 {
-		return true
-	}
-	switch line[3] {
-	case ' ', '\t', '\r', '\n':
-		return true
-	}
-	return false
+	rest := line[3:]
+	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || breakLen(rest) > 0
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var (
+	yamlLine  = regexp.MustCompile(`line (\d+)`)
+	endMarker = regexp.MustCompile(`(?m)^\.\.\.[ \t\r]*$`)
+)
 
 // parseDocument parses one segment. It returns nil for a segment without content.
 func parseDocument(raw []byte, firstLine int) (*yaml.RNode, error) {
-	if bytes.IndexByte(raw, 0) >= 0 {
-		return nil, errors.New("malformed YAML: the document contains a NUL byte")
+	if i := bytes.IndexByte(raw, 0); i >= 0 {
+		return nil, fmt.Errorf("malformed YAML: line %d: the document contains a NUL byte", firstLine+lineBreaks(raw[:i]))
+	}
+	if !utf8.Valid(raw) {
+		i := 0
+		for i < len(raw) {
+			r, n := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf("malformed YAML: line %d: byte 0x%02x is not UTF-8: the manifests must be UTF-8 text", firstLine+lineBreaks(raw[:i]), raw[i])
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	var doc yaml.Node
@@ -182,12 +265,12 @@ func parseDocument(raw []byte, firstLine int) (*yaml.RNode, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("malformed YAML: %s", streamLines(err.Error(), firstLine))
+		return nil, malformed(err, raw, firstLine)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, fmt.Errorf("malformed YAML: %s", streamLines(err.Error(), firstLine))
+			return nil, malformed(err, raw, firstLine)
 		}
 		return nil, errors.New("holds a second YAML document after a \"...\" end marker: separate documents with \"---\"")
 	}
@@ -195,6 +278,244 @@ func parseDocument(raw []byte, firstLine int) (*yaml.RNode, error) {
 		return nil, nil
 	}
 	return yaml.NewRNode(&doc), nil
+}
+
+// malformed words a parser error, with the lines of the stream.
+func malformed(err error, raw []byte, firstLine int) error {
+	msg := streamLines(err.Error(), firstLine)
+	if strings.Contains(msg, "did not find expected <document start>") && endMarker.Match(raw) {
+		msg += ` (a "..." line ends a document: start the next one with "---")`
+	}
+	return fmt.Errorf("malformed YAML: %s", msg)
+}
+
+// lineBreaks counts the line breaks in b as the YAML parser does.
+func lineBreaks(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); {
+		if l := breakLen(b[i:]); l > 0 {
+			n++
+			i += l
+			continue
+		}
+		i++
+	}
+	return n
+}
+
+// maxAliasNodes bounds how far a document's aliases may expand: the larger of this and
+// twice the document's own size. A document that expands further (an alias bomb) is
+// refused; the YAML library Helm parses manifests with refuses such documents too.
+const maxAliasNodes = 400000
+
+// checkDocument makes a parsed document safe and unambiguous to read: its aliases and merge
+// keys are expanded in place, so that every lookup sees what Kubernetes will see; an object's
+// metadata, labels and annotations must be mappings of single values, which every reader of
+// the stream relies on; and, when keep is given, a List may not hide an item the filter must
+// see.
+func checkDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNode) bool) error {
+	if err := expandAliases(n, raw, firstLine); err != nil {
+		return err
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return nil
+	}
+	if err := checkMetadata(n, firstLine); err != nil {
+		return err
+	}
+	if keep == nil {
+		return nil
+	}
+	kind := stringField(n, "kind")
+	items := n.Field("items")
+	if !strings.HasSuffix(kind, "List") || kind == resourceListKind || items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i, item := range items.Value.YNode().Content {
+		it := yaml.NewRNode(item)
+		if item.Kind != yaml.MappingNode {
+			continue
+		}
+		if err := checkMetadata(it, firstLine); err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
+		}
+		if keep(it) {
+			return fmt.Errorf("line %d: items[%d] is %s, which helm-netpol has to read (a workload, a Service, a webhook configuration, a network policy or a config carrier), and it reads those only as documents of their own: render the items of this %s as separate documents", firstLine+item.Line-1, i, newObject(it).ID(), kind)
+		}
+	}
+	return nil
+}
+
+// expandAliases replaces the aliases and merge keys of a document with what they stand for.
+// raw is the document's text: an alias needs an anchor ("&") and a "*", a merge key "<<".
+func expandAliases(n *yaml.RNode, raw []byte, firstLine int) error {
+	if (bytes.IndexByte(raw, '&') < 0 || bytes.IndexByte(raw, '*') < 0) && !bytes.Contains(raw, []byte("<<")) {
+		return nil
+	}
+	size, aliases := 0, false
+	var count func(*yaml.Node)
+	count = func(y *yaml.Node) {
+		size++
+		aliases = aliases || y.Kind == yaml.AliasNode || y.Kind == yaml.ScalarNode && y.ShortTag() == "!!merge"
+		for _, c := range y.Content {
+			count(c)
+		}
+	}
+	count(n.YNode())
+	if !aliases {
+		return nil
+	}
+	limit := max(maxAliasNodes, 2*size)
+	memo := map[*yaml.Node]int{}
+	active := map[*yaml.Node]bool{}
+	var expanded func(*yaml.Node) (int, error)
+	expanded = func(y *yaml.Node) (int, error) {
+		if s, ok := memo[y]; ok {
+			return s, nil
+		}
+		if active[y] {
+			return 0, fmt.Errorf("malformed YAML: line %d: alias *%s refers to a node that contains it", firstLine+y.Line-1, y.Value)
+		}
+		active[y] = true
+		defer delete(active, y)
+		total := 1
+		if y.Kind == yaml.AliasNode {
+			if y.Alias == nil {
+				return 0, fmt.Errorf("malformed YAML: line %d: alias *%s has no anchor", firstLine+y.Line-1, y.Value)
+			}
+			s, err := expanded(y.Alias)
+			if err != nil {
+				return 0, err
+			}
+			total = s
+		}
+		for _, c := range y.Content {
+			s, err := expanded(c)
+			if err != nil {
+				return 0, err
+			}
+			total += s
+			if total > limit {
+				return 0, fmt.Errorf("line %d: its YAML aliases expand to more than %d nodes (an alias bomb?)", firstLine+y.Line-1, limit)
+			}
+		}
+		memo[y] = total
+		return total, nil
+	}
+	if _, err := expanded(n.YNode()); err != nil {
+		return err
+	}
+	if err := n.DeAnchor(); err != nil {
+		return fmt.Errorf("malformed YAML: %v", err)
+	}
+	return nil
+}
+
+// checkMetadata checks that the metadata of an object, and the pod template's of a
+// workload, are mappings, and their labels and annotations mappings of single values.
+// Kubernetes accepts nothing else there, and the YAML library's readers assume it.
+func checkMetadata(n *yaml.RNode, firstLine int) error {
+	paths := [][]string{{"metadata"}}
+	if o := newObject(n); o.isWorkload() && o.templatePath() != nil {
+		paths = append(paths, append(o.templatePath(), "metadata"))
+	}
+	for _, p := range paths {
+		meta := n.YNode()
+		for i, key := range p {
+			v := mappingValue(meta, key)
+			if v == nil || isNull(v) {
+				meta = nil
+				break
+			}
+			if v.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: %s must be a mapping, not a %s", firstLine+v.Line-1, strings.Join(p[:i+1], "."), nodeKind(v))
+			}
+			meta = v
+		}
+		if meta == nil {
+			continue
+		}
+		for _, field := range []string{"labels", "annotations"} {
+			m := mappingValue(meta, field)
+			if m == nil || isNull(m) {
+				continue
+			}
+			path := strings.Join(append(append([]string{}, p...), field), ".")
+			if m.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: %s must be a mapping, not a %s", firstLine+m.Line-1, path, nodeKind(m))
+			}
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				k, v := m.Content[i], m.Content[i+1]
+				if k.Kind != yaml.ScalarNode {
+					return fmt.Errorf("line %d: %s: a key must be a string, not a %s", firstLine+k.Line-1, path, nodeKind(k))
+				}
+				if v.Kind != yaml.ScalarNode {
+					what := "a value"
+					if field == "annotations" && k.Value == AnnotationConfig {
+						what = "the config (write it as text: a block scalar after \"|\")"
+					}
+					return fmt.Errorf("line %d: %s[%s]: %s must be a string, not a %s", firstLine+v.Line-1, path, k.Value, what, nodeKind(v))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// mappingValue returns the value of key in a mapping node, nil if absent or not a mapping.
+func mappingValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	}
+	return "scalar"
+}
+
+// checkDuplicateKeys refuses a mapping that has a key twice. Kubernetes' YAML reader takes
+// the last value of such a key, helm-netpol's the first, so the two would disagree about
+// the object; it is checked in the documents helm-netpol reads.
+func checkDuplicateKeys(n *yaml.Node, firstLine int) error {
+	var errs []error
+	var walk func(*yaml.Node)
+	walk = func(y *yaml.Node) {
+		if y.Kind == yaml.MappingNode && len(y.Content) > 2 {
+			seen := make(map[string]*yaml.Node, len(y.Content)/2)
+			for i := 0; i+1 < len(y.Content); i += 2 {
+				k := y.Content[i]
+				if k.Kind != yaml.ScalarNode {
+					continue
+				}
+				if first, dup := seen[k.Value]; dup {
+					errs = append(errs, fmt.Errorf("malformed YAML: line %d: key %q appears twice (first on line %d): Kubernetes would take the last value, so remove one", firstLine+k.Line-1, k.Value, firstLine+first.Line-1))
+					continue
+				}
+				seen[k.Value] = k
+			}
+		}
+		for _, c := range y.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return errors.Join(errs...)
 }
 
 // streamLines rewrites "line N" in a parser message, counted from the document's first
@@ -216,15 +537,114 @@ func writeDocument(w *errWriter, d *Document, changed bool) error {
 		_, err := w.Write(d.Raw)
 		return err
 	}
+	if err := d.encode(); err != nil {
+		return err
+	}
 	if isSeparator(firstLine(d.Raw)) {
 		w.WriteString("---\n")
 	}
+	_, err := w.Write(d.encoded)
+	return err
+}
+
+// encode encodes a changed document for writeDocument, once. A writer that must not
+// write part of a stream encodes every changed document before it writes any.
+func (d *Document) encode() error {
+	if d.encoded != nil {
+		return nil
+	}
+	out, err := encodeDocument(d)
+	if err != nil {
+		return err
+	}
+	d.encoded = []byte(out)
+	return nil
+}
+
+// encodeDocument encodes a changed document, and checks that it reads back as the same
+// tree: the YAML encoder has corners where it would not (an empty value in a flow mapping
+// comes out as an empty string), and a changed document must change only where the run
+// changed it.
+func encodeDocument(d *Document) (string, error) {
+	spellNulls(d.Node.YNode(), false)
 	out, err := d.Node.String()
 	if err != nil {
-		return fmt.Errorf("helm-netpol: %s: encode: %w", d.Where(), err)
+		return "", fmt.Errorf("helm-netpol: %s: encode: %w", d.Where(), err)
 	}
-	w.WriteString(out)
-	return w.err
+	back, err := parseDocument([]byte(out), 1)
+	if err == nil && back == nil {
+		err = errors.New("it encodes to nothing")
+	}
+	if err == nil {
+		if diff := sameTree(d.Node.YNode(), back.YNode(), ""); diff != "" {
+			err = errors.New(diff)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("helm-netpol: %s: written anew without the config annotation, it would not read back the same (%v): write the document in plain block style", d.Where(), err)
+	}
+	return out, nil
+}
+
+// spellNulls spells out the empty null values that the encoder would write as empty
+// strings: those in flow collections ("{a: }") and null keys ("? : a").
+func spellNulls(n *yaml.Node, flow bool) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "" && k.ShortTag() == "!!null" {
+				k.Value = "null"
+			}
+		}
+	}
+	if n.Kind == yaml.ScalarNode && flow && n.Value == "" && n.ShortTag() == "!!null" {
+		n.Value = "null"
+	}
+	flow = flow || n.Style&yaml.FlowStyle != 0
+	for _, c := range n.Content {
+		spellNulls(c, flow)
+	}
+}
+
+// sameTree compares two YAML trees by what they mean: kinds, resolved tags and values, not
+// how they are written. It returns "" when they are equal, else where they differ.
+func sameTree(a, b *yaml.Node, path string) string {
+	if a.Kind != b.Kind {
+		return fmt.Sprintf("%s: a %s became a %s", displayNodePath(path), nodeKind(a), nodeKind(b))
+	}
+	if a.Kind == yaml.ScalarNode && (a.ShortTag() != b.ShortTag() || a.Value != b.Value) {
+		return fmt.Sprintf("%s: %s %q became %s %q", displayNodePath(path), a.ShortTag(), a.Value, b.ShortTag(), b.Value)
+	}
+	if a.Kind != yaml.ScalarNode && a.Kind != yaml.DocumentNode && a.ShortTag() != b.ShortTag() {
+		return fmt.Sprintf("%s: tag %s became %s", displayNodePath(path), a.ShortTag(), b.ShortTag())
+	}
+	if a.Kind == yaml.AliasNode && a.Value != b.Value {
+		return fmt.Sprintf("%s: alias *%s became *%s", displayNodePath(path), a.Value, b.Value)
+	}
+	if len(a.Content) != len(b.Content) {
+		return fmt.Sprintf("%s: %d entries became %d", displayNodePath(path), len(a.Content), len(b.Content))
+	}
+	for i := range a.Content {
+		p := path
+		switch {
+		case a.Kind == yaml.MappingNode && i%2 == 1:
+			p = join(path, a.Content[i-1].Value)
+		case a.Kind == yaml.MappingNode:
+			p = join(path, a.Content[i].Value) + " (key)"
+		case a.Kind == yaml.SequenceNode:
+			p = fmt.Sprintf("%s[%d]", path, i)
+		}
+		if diff := sameTree(a.Content[i], b.Content[i], p); diff != "" {
+			return diff
+		}
+	}
+	return ""
+}
+
+func displayNodePath(path string) string {
+	if path == "" {
+		return "the document"
+	}
+	return path
 }
 
 func firstLine(b []byte) []byte {
