@@ -118,6 +118,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	st := r.index(nodes)
 	release, own := r.readConfigs(st.objects)
 	chartPolicies := r.discover(st.objects)
+	r.d.index()
 	releaseName := r.releaseName()
 	r.res.Workloads = r.d.workloads
 

@@ -85,7 +85,7 @@ func (r *run) lintWebhookFrom(c *coverage) {
 // (a test Pod labelled like the Deployment it tests) is not generated: the hook is
 // transient, its policy would outlive nothing but would reach the other pods meanwhile.
 func (r *run) lintOverlap(c *coverage) {
-	for _, w := range r.d.workloads {
+	for _, w := range r.d.workloadsIn.in(r.d.ns(c.W.Namespace)) {
 		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.selectedBy(c.W.Selector) {
 			continue
 		}
@@ -234,12 +234,13 @@ func (r *run) checkApiserver(covered []*coverage) {
 // direction the allowlist governs) is an error unless networkPolicy.keepExisting.
 func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*Policy {
 	var rewritten []*Policy
+	coveredIn := newNSIndex(covered, func(c *coverage) string { return r.d.ns(c.W.Namespace) })
 	for _, cp := range chart {
 		spec := &cp.Policy.Spec
 		ingressType, egressType := policyTypes(spec)
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
 		done := false
-		for _, c := range covered {
+		for _, c := range coveredIn.in(r.d.ns(cp.Namespace)) {
 			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.selectedBy(&spec.PodSelector) {
 				continue
 			}

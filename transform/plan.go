@@ -34,13 +34,36 @@ type discovery struct {
 	webhooks  []serviceRef
 	workloads []*Workload
 	namespace string // the release namespace, when known
+
+	// The same, by namespace (see index), and the same-release rule of each release and
+	// namespace once made.
+	servicesIn  *nsIndex[*Service]
+	webhooksIn  *nsIndex[serviceRef]
+	workloadsIn *nsIndex[*Workload]
+	sameRelease map[[2]string]*Rule
+}
+
+// ns is the namespace of an object of the stream: its own, else the release namespace.
+func (d *discovery) ns(namespace string) string {
+	if namespace == "" {
+		return d.namespace
+	}
+	return namespace
+}
+
+// index files what discovery found by namespace; it runs once discovery is done.
+func (d *discovery) index() {
+	d.servicesIn = newNSIndex(d.services, func(s *Service) string { return d.ns(s.Namespace) })
+	d.webhooksIn = newNSIndex(d.webhooks, func(r serviceRef) string { return d.ns(r.Namespace) })
+	d.workloadsIn = newNSIndex(d.workloads, func(w *Workload) string { return d.ns(w.Namespace) })
+	d.sameRelease = map[[2]string]*Rule{}
 }
 
 // webhookPorts returns the container ports a webhook Service chain routes to the workload.
 func (d *discovery) webhookPorts(w *Workload) []rolePort {
 	var out []rolePort
-	for _, ref := range d.webhooks {
-		for _, svc := range d.services {
+	for _, ref := range d.webhooksIn.in(d.ns(w.Namespace)) {
+		for _, svc := range d.servicesIn.in(d.ns(w.Namespace)) {
 			if svc.Name != ref.Name || !sameNamespace(svc.Namespace, ref.Namespace, d.namespace) || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) {
 				continue
 			}
@@ -70,7 +93,7 @@ func (d *discovery) webhookPorts(w *Workload) []rolePort {
 
 // serviceTargets tells whether any Service that selects the workload's pods targets port.
 func (d *discovery) serviceTargets(w *Workload, p ContainerPort) bool {
-	for _, svc := range d.services {
+	for _, svc := range d.servicesIn.in(d.ns(w.Namespace)) {
 		if len(svc.Spec.Selector) == 0 || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) ||
 			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.PodLabels)) {
 			continue
@@ -407,10 +430,27 @@ func dnsRule(eg *Egress) Rule {
 }
 
 // sameReleaseRule opens egress to the pods of the same release on the ports they declare.
+// It is made once per release and namespace.
 func (d *discovery) sameReleaseRule(w *Workload, release string) (Rule, bool) {
+	key := [2]string{release, d.ns(w.Namespace)}
+	if r, ok := d.sameRelease[key]; ok {
+		if r == nil {
+			return Rule{}, false
+		}
+		return *r, true
+	}
+	r, ok := d.makeSameReleaseRule(w, release)
+	d.sameRelease[key] = nil
+	if ok {
+		d.sameRelease[key] = &r
+	}
+	return r, ok
+}
+
+func (d *discovery) makeSameReleaseRule(w *Workload, release string) (Rule, bool) {
 	seen := map[rolePort]bool{}
 	var ports []ContainerPort
-	for _, o := range d.workloads {
+	for _, o := range d.workloadsIn.in(d.ns(w.Namespace)) {
 		if o.Release != release || !sameNamespace(o.Namespace, w.Namespace, d.namespace) || o.HostNetwork {
 			continue
 		}
