@@ -166,7 +166,7 @@ type workloadShape struct {
 
 // parseWorkload reads what discovery needs from a workload object.
 func parseWorkload(o *Object) (*Workload, error) {
-	raw, err := o.Node.MarshalJSON()
+	raw, err := nodeJSON(o.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -387,7 +387,7 @@ func webhookRefs(o *Object) ([]serviceRef, error) {
 		if svc == nil {
 			continue
 		}
-		raw, err := svc.Value.MarshalJSON()
+		raw, err := nodeJSON(svc.Value)
 		if err != nil {
 			return nil, err
 		}

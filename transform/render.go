@@ -86,7 +86,7 @@ func (r *run) render(p *Policy) (*yaml.RNode, error) {
 // decodeJSON decodes an object, or with spec only its spec, through JSON into a typed
 // Kubernetes struct.
 func decodeJSON(o *Object, into any, spec bool) error {
-	raw, err := o.Node.MarshalJSON()
+	raw, err := nodeJSON(o.Node)
 	if err != nil {
 		return err
 	}
@@ -103,4 +103,17 @@ func decodeJSON(o *Object, into any, spec bool) error {
 		return nil
 	}
 	return json.Unmarshal(obj.Spec, into)
+}
+
+// nodeJSON is the JSON of a node. It decodes the tree directly, which costs a fraction of
+// kyaml's MarshalJSON (that encodes YAML text and parses it again); a document the direct
+// way cannot express in JSON (a key that is not a string) goes the long way.
+func nodeJSON(n *yaml.RNode) ([]byte, error) {
+	var v any
+	if err := n.YNode().Decode(&v); err == nil {
+		if b, err := json.Marshal(v); err == nil {
+			return b, nil
+		}
+	}
+	return n.MarshalJSON()
 }
