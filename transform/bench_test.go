@@ -95,16 +95,7 @@ func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) 
 		b.Fatal(err)
 	}
 	opts.Format = s.Format
-	var nodes []*yaml.RNode
-	for _, d := range s.Docs {
-		switch {
-		case d.Node != nil:
-			nodes = append(nodes, d.Node)
-		case d.skipped && !d.hook:
-			opts.nonHookElsewhere = true
-		}
-	}
-	return nodes, opts
+	return filterInput(s, opts)
 }
 
 // BenchmarkReadStream measures splitting and parsing a stream: "keep=all" keeps every

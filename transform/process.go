@@ -97,6 +97,16 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 	if isResourceList(s) {
 		return s, nil, nil
 	}
+	nodes, opts := filterInput(s, opts)
+	var res Result
+	out, err := Inject{Options: opts, Result: &res}.Filter(nodes)
+	res.nodes = out
+	return s, &res, err
+}
+
+// filterInput is what the filter is given of a stream read with the relevance filter: the
+// kept trees, and whether a document it does not see is not a Helm hook.
+func filterInput(s *Stream, opts Options) ([]*yaml.RNode, Options) {
 	var nodes []*yaml.RNode
 	for _, d := range s.Docs {
 		switch {
@@ -106,10 +116,7 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 			opts.nonHookElsewhere = true
 		}
 	}
-	var res Result
-	out, err := Inject{Options: opts, Result: &res}.Filter(nodes)
-	res.nodes = out
-	return s, &res, err
+	return nodes, opts
 }
 
 // relevant tells the documents the filter must see: those that run pods, route to them,
