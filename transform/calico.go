@@ -97,31 +97,33 @@ func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
 		}
 		spec.Selector = sel
 	}
-	for _, m := range p.Native.Ingress {
-		spec.Ingress = append(spec.Ingress, m)
-	}
-	for _, r := range p.Ingress {
-		rules, err := calicoRules(r, true)
-		errs = append(errs, err)
-		for _, cr := range rules {
-			cr.Metadata = calicoOrigin(r.Origin)
-			spec.Ingress = append(spec.Ingress, cr)
-		}
-	}
+	var err error
+	spec.Ingress, err = calicoList(p.Native.Ingress, p.Ingress, true)
+	errs = append(errs, err)
 	if p.EgressIsolated {
-		for _, m := range p.Native.Egress {
-			spec.Egress = append(spec.Egress, m)
-		}
-		for _, r := range p.Egress {
-			rules, err := calicoRules(r, false)
-			errs = append(errs, err)
-			for _, cr := range rules {
-				cr.Metadata = calicoOrigin(r.Origin)
-				spec.Egress = append(spec.Egress, cr)
-			}
-		}
+		spec.Egress, err = calicoList(p.Native.Egress, p.Egress, false)
+		errs = append(errs, err)
 	}
 	return np, errors.Join(errs...)
+}
+
+// calicoList is one direction's rules: the passthrough rules as written first, so that a
+// user's Deny or Pass takes effect, then the translated ones, each naming its config key.
+func calicoList(native []map[string]any, rules []Rule, ingress bool) ([]any, error) {
+	var out []any
+	for _, m := range native {
+		out = append(out, m)
+	}
+	var errs []error
+	for _, r := range rules {
+		translated, err := calicoRules(r, ingress)
+		errs = append(errs, err)
+		for _, cr := range translated {
+			cr.Metadata = calicoOrigin(r.Origin)
+			out = append(out, cr)
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 func calicoOrigin(origin string) *calicoRuleMetadata {

@@ -71,8 +71,6 @@ type Policy struct {
 	Workload *Workload
 }
 
-func tcp() *corev1.Protocol { p := corev1.ProtocolTCP; return &p }
-
 func portOf(n int32, proto corev1.Protocol) networkingv1.NetworkPolicyPort {
 	if proto == "" {
 		proto = corev1.ProtocolTCP

@@ -77,12 +77,7 @@ func BuildReport(input []byte, opts Options) (*Report, error) {
 	}
 	for _, w := range res.Workloads {
 		wr := WorkloadReport{Workload: w.ID(), Traffic: byWorkload[w]}
-		_, wr.Covered = byWorkload[w]
-		for _, rd := range res.Rendered {
-			if rd.Policy.Workload == w {
-				wr.Covered = true
-			}
-		}
+		_, wr.Covered = byWorkload[w] // set for every rendered allowlist, empty or not
 		if m := res.Configs[w]; m != nil {
 			for _, k := range sortedKeys(m.Origins) {
 				wr.Config = append(wr.Config, ConfigKey{Key: k, Source: m.Origins[k].Source()})
@@ -435,18 +430,20 @@ func readCNPPeers(v any) []string {
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	b.WriteString("# Traffic allowed by the rendered policies\n")
-	row := func(t Traffic) {
-		ports := strings.Join(t.Ports, ", ")
-		if ports == "" {
-			ports = "every port"
+	table := func(ts []Traffic) {
+		b.WriteString("| direction | action | port | peers | object | rule |\n|---|---|---|---|---|---|\n")
+		for _, t := range ts {
+			ports := strings.Join(t.Ports, ", ")
+			if ports == "" {
+				ports = "every port"
+			}
+			peers := strings.Join(t.Peers, "; ")
+			if peers == "" {
+				peers = "nobody"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Direction, t.Action, mdEscape(ports), mdEscape(peers), mdEscape(t.Object), mdEscape(t.Rule))
 		}
-		peers := strings.Join(t.Peers, "; ")
-		if peers == "" {
-			peers = "nobody"
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Direction, t.Action, mdEscape(ports), mdEscape(peers), mdEscape(t.Object), mdEscape(t.Rule))
 	}
-	header := "| direction | action | port | peers | object | rule |\n|---|---|---|---|---|---|\n"
 	for _, w := range r.Workloads {
 		fmt.Fprintf(&b, "\n## %s\n\n", w.Workload)
 		switch {
@@ -455,10 +452,7 @@ func (r *Report) Markdown() string {
 		case len(w.Traffic) == 0:
 			b.WriteString("Isolated: its policy allows nothing.\n")
 		default:
-			b.WriteString(header)
-			for _, t := range w.Traffic {
-				row(t)
-			}
+			table(w.Traffic)
 		}
 		if len(w.Config) > 0 {
 			b.WriteString("\nConfig:\n\n")
@@ -474,10 +468,7 @@ func (r *Report) Markdown() string {
 		b.WriteString("\n## Default-deny\n\n")
 		b.WriteString("Every pod of the namespace is selected; what no allowlist opens is closed.\n\n")
 		if len(r.Denies) > 0 {
-			b.WriteString(header)
-			for _, t := range r.Denies {
-				row(t)
-			}
+			table(r.Denies)
 		}
 	}
 	if len(r.Findings) > 0 {
