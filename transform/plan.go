@@ -526,23 +526,9 @@ func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
 		if !address {
 			continue
 		}
-		if len(r.Ports) == 0 {
-			return true, true
-		}
-		for _, port := range r.Ports {
-			if port.Protocol != nil && *port.Protocol != corev1.ProtocolTCP {
-				continue
-			}
-			if port.Port == nil {
-				return true, true
-			}
-			lo, hi := port.Port.IntVal, port.Port.IntVal
-			if port.EndPort != nil {
-				hi = *port.EndPort
-			}
-			p443 = p443 || lo <= 443 && 443 <= hi
-			p6443 = p6443 || lo <= 6443 && 6443 <= hi
-		}
+		_, tcp443 := allowsPort(r.Ports, 443)
+		_, tcp6443 := allowsPort(r.Ports, 6443)
+		p443, p6443 = p443 || tcp443, p6443 || tcp6443
 	}
 	return p443, p6443
 }
