@@ -86,11 +86,12 @@ func benchOptions(b *testing.B, engine Engine) Options {
 	return Options{Config: benchConfig(b, engine)}
 }
 
-// benchNodes reads a stream as Process does, keeping only the relevant trees, and returns
-// the nodes and options that Process would hand to the filter.
+// benchNodes reads a stream as Process does, keeping only the relevant trees (stubs of the
+// workloads and Services), and returns the nodes and options that Process would hand to
+// the filter.
 func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) {
 	b.Helper()
-	s, err := readStream(in, relevant)
+	s, err := readStubs(in, relevant, true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,20 +100,22 @@ func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) 
 }
 
 // BenchmarkReadStream measures splitting and parsing a stream: "keep=all" keeps every
-// document's tree (ReadStream), "keep=relevant" only the trees the filter looks at, as
-// Process does. Both parse every document, on every core.
+// document's tree (ReadStream), "keep=relevant" only the trees the filter looks at, and
+// "stubs" cuts those of workloads and Services down once decoded, as Process does. All
+// parse every document, on every core.
 func BenchmarkReadStream(b *testing.B) {
 	for _, s := range benchStreams(b) {
 		for _, k := range []struct {
-			name string
-			keep func(*yaml.RNode) bool
-		}{{"keep=all", nil}, {"keep=relevant", relevant}} {
+			name  string
+			keep  func(*yaml.RNode) bool
+			stubs bool
+		}{{"keep=all", nil, false}, {"keep=relevant", relevant, false}, {"stubs", relevant, true}} {
 			b.Run(s.name+"/"+k.name, func(b *testing.B) {
 				b.SetBytes(int64(len(s.in)))
 				b.ReportAllocs()
 				var docs, kept int
 				for b.Loop() {
-					st, err := readStream(s.in, k.keep)
+					st, err := readStubs(s.in, k.keep, k.stubs)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -27,6 +27,11 @@ type Options struct {
 	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
 	// given (Process hands it only the documents it looks at).
 	nonHookElsewhere bool
+	// decoded holds what was decoded of the documents whose trees were cut down to stubs
+	// as the stream was read, by stub; fullTrees says not to cut them (tests compare the
+	// two ways).
+	decoded   map[*yaml.RNode]*decoded
+	fullTrees bool
 }
 
 // Result is what one run found and made.
@@ -245,7 +250,7 @@ func (r *run) discover(objects []*Object) []*chartPolicy {
 	for _, o := range objects {
 		switch {
 		case o.isWorkload():
-			w, err := parseWorkload(o)
+			w, err := r.readWorkload(o)
 			if err != nil {
 				r.fs.errorf(o.ID(), "", err.Error())
 				continue
@@ -253,7 +258,7 @@ func (r *run) discover(objects []*Object) []*chartPolicy {
 			r.d.workloads = append(r.d.workloads, w)
 		case o.APIVersion == "v1" && o.Kind == "Service":
 			svc := &Service{Object: o}
-			if err := decodeJSON(o, &svc.Spec, true); err != nil {
+			if err := r.readService(o, &svc.Spec); err != nil {
 				r.fs.errorf(o.ID(), "spec", "not a valid Service: "+err.Error())
 				continue
 			}

@@ -84,9 +84,10 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	return buf.Bytes(), res, nil
 }
 
-// inject reads the stream, keeping only the documents the filter looks at, and runs it.
+// inject reads the stream, keeping only the documents the filter looks at (and of most of
+// those a stub), and runs it.
 func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
-	s, err := readStream(input, relevant)
+	s, err := readStubs(input, relevant, !opts.fullTrees)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,8 +106,10 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 }
 
 // filterInput is what the filter is given of a stream read with the relevance filter: the
-// kept trees, and whether a document it does not see is not a Helm hook.
+// kept trees, whether a document it does not see is not a Helm hook, and what was decoded
+// of the documents whose trees were cut down.
 func filterInput(s *Stream, opts Options) ([]*yaml.RNode, Options) {
+	opts.decoded = predecoded(s)
 	var nodes []*yaml.RNode
 	for _, d := range s.Docs {
 		switch {

@@ -46,6 +46,8 @@ type Document struct {
 	skipped, hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
+	// decoded is what discovery reads of the document, when Node is a stub (see slim).
+	decoded *decoded
 }
 
 // Where names the document for messages: "document 3 (line 45)".
@@ -78,6 +80,13 @@ func ReadStream(data []byte) (*Stream, error) {
 // so that a large stream does not hold the trees of documents nobody looks at. Documents
 // are parsed on every core, and the result does not depend on their number.
 func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
+	return readStubs(data, keep, false)
+}
+
+// readStubs is readStream that, with stubs, also cuts the kept trees of the workloads and
+// Services that a post-render will not change down to stubs, once discovery's part of them
+// is decoded (see Document.slim). Process reads its input so.
+func readStubs(data []byte, keep func(*yaml.RNode) bool, stubs bool) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -118,6 +127,9 @@ func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
 						continue
 					}
 					d.Node = node
+					if stubs {
+						d.slim()
+					}
 				} else {
 					d.skipped = true
 				}
