@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -244,45 +246,69 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 }
 
 // discover reads the workloads, Services and webhooks of the stream into r.d, and returns
-// the chart's own NetworkPolicies.
+// the chart's own NetworkPolicies. What a stub stands for was decoded as the stream was
+// read (see Document.slim); the rest is decoded here, the same way.
 func (r *run) discover(objects []*Object) []*chartPolicy {
 	var chartPolicies []*chartPolicy
 	for _, o := range objects {
+		dec := r.opts.decoded[o.Node]
+		if dec == nil {
+			dec = decodeObject(o)
+		}
+		if dec.err != nil {
+			r.fs.errorf(o.ID(), dec.where, dec.err.Error())
+			continue
+		}
 		switch {
-		case o.isWorkload():
-			w, err := r.readWorkload(o)
-			if err != nil {
-				r.fs.errorf(o.ID(), "", err.Error())
-				continue
-			}
-			r.d.workloads = append(r.d.workloads, w)
-		case o.APIVersion == "v1" && o.Kind == "Service":
-			svc := &Service{Object: o}
-			if err := r.readService(o, &svc.Spec); err != nil {
-				r.fs.errorf(o.ID(), "spec", "not a valid Service: "+err.Error())
-				continue
-			}
-			r.d.services = append(r.d.services, svc)
-		case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
-			if _, ours := o.annotations()[AnnotationGeneratedFor]; ours {
-				continue
-			}
-			cp := &chartPolicy{Object: o}
-			if err := decodeJSON(o, &cp.Policy, false); err != nil {
-				r.fs.errorf(o.ID(), "spec", "not a valid NetworkPolicy: "+err.Error())
-				continue
-			}
-			chartPolicies = append(chartPolicies, cp)
+		case dec.workload != nil:
+			w := *dec.workload
+			w.Object = o
+			r.d.workloads = append(r.d.workloads, &w)
+		case dec.service != nil:
+			r.d.services = append(r.d.services, &Service{Object: o, Spec: *dec.service})
+		case dec.policy != nil:
+			chartPolicies = append(chartPolicies, &chartPolicy{Object: o, Policy: *dec.policy})
 		default:
-			refs, err := webhookRefs(o)
-			if err != nil {
-				r.fs.errorf(o.ID(), "", err.Error())
-				continue
-			}
-			r.d.webhooks = append(r.d.webhooks, refs...)
+			r.d.webhooks = append(r.d.webhooks, dec.webhooks...)
 		}
 	}
 	return chartPolicies
+}
+
+// decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
+// NetworkPolicy, or the Services a webhook calls; or why it could not be read.
+type decoded struct {
+	workload *Workload
+	service  *corev1.ServiceSpec
+	policy   *networkingv1.NetworkPolicy
+	webhooks []serviceRef
+	err      error
+	where    string // the field err is about, for the finding
+}
+
+// decodeObject reads what discovery needs of an object, by its kind.
+func decodeObject(o *Object) *decoded {
+	dec := &decoded{}
+	switch {
+	case o.isWorkload():
+		dec.workload, dec.err = parseWorkload(o)
+	case o.APIVersion == "v1" && o.Kind == "Service":
+		dec.service = &corev1.ServiceSpec{}
+		if err := decodeJSON(o, dec.service, true); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
+		}
+	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
+		if _, ours := o.annotations()[AnnotationGeneratedFor]; ours {
+			return dec
+		}
+		dec.policy = &networkingv1.NetworkPolicy{}
+		if err := decodeJSON(o, dec.policy, false); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
+		}
+	default:
+		dec.webhooks, dec.err = webhookRefs(o)
+	}
+	return dec
 }
 
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
