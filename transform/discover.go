@@ -294,16 +294,26 @@ func copyMap(m map[string]string) map[string]string {
 	return c
 }
 
-// Selects tells whether the workload's pods match a label selector.
+// selectedBy tells whether the workload's pods match a label selector.
 func (w *Workload) selectedBy(sel *metav1.LabelSelector) bool {
+	return w.matches(asSelector(sel))
+}
+
+// matches tells whether the workload's pods match a selector from asSelector.
+func (w *Workload) matches(s labels.Selector) bool {
+	return s != nil && s.Matches(labels.Set(w.PodLabels))
+}
+
+// asSelector converts a label selector, once for many workloads; nil matches nothing.
+func asSelector(sel *metav1.LabelSelector) labels.Selector {
 	if sel == nil {
-		return false
+		return nil
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
-		return false
+		return nil
 	}
-	return s.Matches(labels.Set(w.PodLabels))
+	return s
 }
 
 // portByName finds a declared port by name.

@@ -314,9 +314,14 @@ func decodeObject(o *Object) *decoded {
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
 func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
+	// Rendering is most of the filter's time on a dense stream, and each policy renders on
+	// its own; the results are taken in order.
+	nodes := make([]*yaml.RNode, len(policies))
+	errs := make([]error, len(policies))
+	parallel(len(policies), func(i int) { nodes[i], errs[i] = r.render(policies[i]) })
 	made := map[objectKey]bool{}
-	for _, p := range policies {
-		n, err := r.render(p)
+	for i, p := range policies {
+		n, err := nodes[i], errs[i]
 		if err != nil {
 			object := p.For
 			if p.Workload != nil {

@@ -85,8 +85,9 @@ func (r *run) lintWebhookFrom(c *coverage) {
 // (a test Pod labelled like the Deployment it tests) is not generated: the hook is
 // transient, its policy would outlive nothing but would reach the other pods meanwhile.
 func (r *run) lintOverlap(c *coverage) {
+	sel := asSelector(c.W.Selector)
 	for _, w := range r.d.workloadsIn.in(r.d.ns(c.W.Namespace)) {
-		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.selectedBy(c.W.Selector) {
+		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.matches(sel) {
 			continue
 		}
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())

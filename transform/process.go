@@ -168,15 +168,15 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
-// encodeAll encodes generated objects.
+// encodeAll encodes generated objects, on every core.
 func encodeAll(nodes []*yaml.RNode) ([]string, error) {
 	out := make([]string, len(nodes))
-	for i, n := range nodes {
-		s, err := n.String()
+	errs := make([]error, len(nodes))
+	parallel(len(nodes), func(i int) { out[i], errs[i] = nodes[i].String() })
+	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(n).ID(), err)
+			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(nodes[i]).ID(), err)
 		}
-		out[i] = s
 	}
 	return out, nil
 }
