@@ -42,24 +42,42 @@ type Object struct {
 }
 
 func newObject(n *yaml.RNode) *Object {
-	if n.YNode().Kind != yaml.MappingNode {
+	y := n.YNode()
+	if y.Kind != yaml.MappingNode {
 		return nil
 	}
-	meta := n.Field("metadata")
-	o := &Object{Node: n, APIVersion: stringField(n, "apiVersion"), Kind: stringField(n, "kind")}
-	if meta != nil && meta.Value.YNode().Kind == yaml.MappingNode {
-		o.Name = stringField(meta.Value, "name")
-		o.Namespace = stringField(meta.Value, "namespace")
+	o := &Object{Node: n, APIVersion: scalarField(y, "apiVersion"), Kind: scalarField(y, "kind")}
+	if meta := mapField(y, "metadata"); meta != nil && meta.Kind == yaml.MappingNode {
+		o.Name = scalarField(meta, "name")
+		o.Namespace = scalarField(meta, "namespace")
 	}
 	return o
 }
 
-func stringField(n *yaml.RNode, key string) string {
-	f := n.Field(key)
-	if f == nil || f.Value.YNode().Kind != yaml.ScalarNode {
+func stringField(n *yaml.RNode, key string) string { return scalarField(n.YNode(), key) }
+
+// scalarField is the value of a mapping's scalar field, "" if there is none.
+func scalarField(m *yaml.Node, key string) string {
+	v := mapField(m, key)
+	if v == nil || v.Kind != yaml.ScalarNode {
 		return ""
 	}
-	return f.Value.YNode().Value
+	return v.Value
+}
+
+// mapField finds a mapping's field as kyaml's RNode.Field does (the first key of that value),
+// without the two nodes and the pair that Field allocates: newObject runs for every object,
+// and again for every generated one.
+func mapField(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ID names the object in messages: "apps/v1 Deployment ns/ctrl".

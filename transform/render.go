@@ -21,13 +21,15 @@ func sortGenerated(nodes []*yaml.RNode) {
 	type sortKey struct {
 		deny                  bool
 		namespace, name, kind string
+		node                  *yaml.RNode
 	}
-	key := func(n *yaml.RNode) sortKey {
+	keys := make([]sortKey, len(nodes)) // once each, not once a comparison
+	for i, n := range nodes {
 		o := newObject(n)
-		return sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind}
+		keys[i] = sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind, n}
 	}
-	sort.SliceStable(nodes, func(i, j int) bool {
-		a, b := key(nodes[i]), key(nodes[j])
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
 		switch {
 		case a.deny != b.deny:
 			return !a.deny
@@ -38,6 +40,9 @@ func sortGenerated(nodes []*yaml.RNode) {
 		}
 		return a.kind < b.kind
 	})
+	for i, k := range keys {
+		nodes[i] = k.node
+	}
 }
 
 // render turns a policy into a node in the engine's dialect, with provenance and the
