@@ -198,12 +198,11 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 func (r *run) index(nodes []*yaml.RNode) *stream {
 	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere}
 	for _, n := range nodes {
-		o := newObject(n)
+		o, ann := r.object(n)
 		if o == nil {
 			continue
 		}
 		st.objects = append(st.objects, o)
-		ann := o.annotations()
 		if _, ok := ann[AnnotationHook]; !ok {
 			st.nonHook = true
 		}
@@ -276,7 +275,8 @@ func (r *run) discover(objects []*Object) []*chartPolicy {
 }
 
 // decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
-// NetworkPolicy, or the Services a webhook calls; or why it could not be read.
+// NetworkPolicy, or the Services a webhook calls; or why it could not be read. For a stub,
+// it also holds what the filter reads of the object itself.
 type decoded struct {
 	workload *Workload
 	service  *corev1.ServiceSpec
@@ -284,6 +284,9 @@ type decoded struct {
 	webhooks []serviceRef
 	err      error
 	where    string // the field err is about, for the finding
+
+	object      Object            // a stub's identity, without its Node
+	annotations map[string]string // of a stub's annotations, helm.sh/hook if set
 }
 
 // decodeObject reads what discovery needs of an object, by its kind.

@@ -9,11 +9,12 @@ import (
 // A dense stream (many small releases) is mostly workloads and Services, and a full YAML
 // tree costs many times the document's bytes. The post-render writes every document it does
 // not change as the bytes it came in as, and of such a document the filter reads only its
-// identity, its metadata annotations and what discovery decodes (decodeObject). So, when
+// identity, whether it is a Helm hook, and what discovery decodes (decodeObject). So, when
 // the stream is read for Process, a kept document is decoded for discovery right away, on
-// the parsing core, and its tree is cut down to a stub: apiVersion, kind, and the name,
-// namespace and annotations of its metadata. The filter given full trees (a KRM function,
-// kustomize, ReadStream) decodes them itself, with the same function.
+// the parsing core, and its tree is replaced by a stub: an empty mapping that stands for
+// the document in the filter, and by which the filter finds what was decoded. The filter
+// given full trees (a KRM function, kustomize, ReadStream) reads them itself, with the same
+// functions.
 
 // slim decodes a kept document for discovery and replaces its tree by a stub, unless the
 // run may change or write the tree: a config carrier, what an earlier run generated, or a
@@ -30,8 +31,27 @@ func (d *Document) slim() {
 	if dec.workload != nil {
 		dec.workload.Object = nil // discovery puts its own Object here; this one holds the full tree
 	}
-	d.Node = stub(d.Node)
+	dec.object = Object{APIVersion: o.APIVersion, Kind: o.Kind, Name: o.Name, Namespace: o.Namespace}
+	if d.hook {
+		dec.annotations = map[string]string{AnnotationHook: o.annotations()[AnnotationHook]}
+	}
+	d.Node = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
 	d.decoded = dec
+}
+
+// object returns an input node's Object and annotations: read from the node, or, for a stub,
+// those read before its tree was cut down.
+func (r *run) object(n *yaml.RNode) (*Object, map[string]string) {
+	if dec := r.opts.decoded[n]; dec != nil {
+		o := dec.object
+		o.Node = n
+		return &o, dec.annotations
+	}
+	o := newObject(n)
+	if o == nil {
+		return nil, nil
+	}
+	return o, o.annotations()
 }
 
 // ownAnnotations tells whether an object has a helm-netpol.io/ annotation on its metadata
@@ -59,31 +79,6 @@ func ownAnnotations(o *Object) bool {
 		}
 	}
 	return false
-}
-
-// stub is an object's tree cut down to its apiVersion, kind and the name, namespace and
-// annotations of its metadata. It shares those nodes with the full tree, and the rest of
-// that can be collected.
-func stub(n *yaml.RNode) *yaml.RNode {
-	m := n.YNode()
-	s := &yaml.Node{Kind: yaml.MappingNode, Tag: m.Tag, Line: m.Line, Column: m.Column}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		switch {
-		case k.Kind != yaml.ScalarNode:
-		case k.Value == "apiVersion" || k.Value == "kind":
-			s.Content = append(s.Content, k, v)
-		case k.Value == "metadata" && v.Kind == yaml.MappingNode:
-			meta := &yaml.Node{Kind: yaml.MappingNode, Tag: v.Tag, Line: v.Line, Column: v.Column}
-			for j := 0; j+1 < len(v.Content); j += 2 {
-				if mk := v.Content[j]; mk.Kind == yaml.ScalarNode && (mk.Value == "name" || mk.Value == "namespace" || mk.Value == "annotations") {
-					meta.Content = append(meta.Content, mk, v.Content[j+1])
-				}
-			}
-			s.Content = append(s.Content, k, meta)
-		}
-	}
-	return yaml.NewRNode(s)
 }
 
 // predecoded collects what the documents of a stream had decoded before their trees were

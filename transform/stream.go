@@ -39,7 +39,7 @@ type Document struct {
 	Line  int    // line of the stream on which the document's bytes begin, from 1
 	Raw   []byte // the document's bytes: its "---" line, comments and body
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
-	// or when it was parsed but not kept.
+	// or when it was parsed but not kept; read for Process, it may be a stub (see slim).
 	Node *yaml.RNode
 	// skipped says the document was parsed and found of no interest; hook says it is a
 	// Helm hook; object says it is a mapping.
