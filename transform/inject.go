@@ -103,6 +103,8 @@ type run struct {
 	res  *Result
 	fs   findings
 	d    discovery
+	// releaseMerged is the config of the workloads without one of their own.
+	releaseMerged *merged
 }
 
 type objectKey struct{ apiVersion, kind, namespace, name string }
