@@ -395,7 +395,9 @@ func webhookRefs(o *Object) ([]serviceRef, error) {
 			return nil, fmt.Errorf("webhooks: %v", err)
 		}
 		for _, wh := range items {
-			configs = append(configs, wh.Field("clientConfig").Value)
+			if cc := wh.Field("clientConfig"); cc != nil { // one without calls no Service
+				configs = append(configs, cc.Value)
+			}
 		}
 	case o.Group() == "apiextensions.k8s.io" && o.Kind == "CustomResourceDefinition":
 		cc, err := o.Node.Pipe(yaml.Lookup("spec", "conversion", "webhook", "clientConfig"))

@@ -71,6 +71,8 @@ var invalidObjects = []struct{ name, input string }{
 		"---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: wh}\nwebhooks: [{name: a, clientConfig: {service: {name: web, namespace: ns, port: x}}}]\n"},
 	{"webhooks a mapping", deployment("web", map[string]string{"app": "web"}, "") +
 		"---\napiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata: {name: wh}\nwebhooks: {a: b}\n"},
+	{"webhook without clientConfig", deployment("web", map[string]string{"app": "web"}, "") +
+		"---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: wh}\nwebhooks: [{name: a}, b]\n"},
 	{"conversion webhook", deployment("web", map[string]string{"app": "web"}, "") +
 		"---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: ns}\nspec: {selector: {app: web}, ports: [{port: 443, targetPort: 80}]}\n" +
 		"---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: things.example.com}\nspec: {conversion: {strategy: Webhook, webhook: {clientConfig: {service: {name: web, namespace: ns, port: 443}}}}}\n"},
