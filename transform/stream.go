@@ -41,9 +41,10 @@ type Document struct {
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
 	// or when it was parsed but not kept.
 	Node *yaml.RNode
-	// skipped says the document was parsed and found of no interest; hook says it is a
-	// Helm hook; object says it is a mapping.
-	skipped, hook, object bool
+	// skipped says the document was found of no interest, and scanned that it was on the
+	// quick scan, without being parsed; hook says it is a Helm hook; object says it is a
+	// mapping.
+	skipped, scanned, hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
 }
@@ -71,13 +72,14 @@ type Stream struct {
 // ReadStream splits data into documents at "---" lines, keeping each document's bytes, and
 // parses every document. Every malformed document is reported, each naming its position.
 func ReadStream(data []byte) (*Stream, error) {
-	return readStream(data, nil)
+	return readStream(data, nil, nil)
 }
 
 // readStream is ReadStream that keeps a document's parsed node only where keep says so,
-// so that a large stream does not hold the trees of documents nobody looks at. Documents
-// are parsed on every core, and the result does not depend on their number.
-func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
+// so that a large stream does not hold the trees of documents nobody looks at. A document
+// that pass says can go through is not even parsed (see passThrough). Documents are read
+// on every core, and the result does not depend on their number.
+func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool)) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -95,6 +97,12 @@ func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
 				seg := segs[i]
 				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
 				s.Docs[i] = d
+				if pass != nil {
+					if h, ok := pass(seg.raw); ok {
+						d.object, d.hook, d.skipped, d.scanned, helm4[i] = true, h.hook, true, true, h.helm4
+						continue
+					}
+				}
 				node, err := parseDocument(seg.raw, seg.line)
 				if err == nil && node != nil {
 					err = checkDocument(node, seg.raw, seg.line, keep)
