@@ -209,3 +209,25 @@ func BenchmarkProcess(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkQuickScan measures the quick scan alone, on one core, over every document of
+// the streams.
+func BenchmarkQuickScan(b *testing.B) {
+	for _, s := range benchStreams(b) {
+		segs := splitDocuments(s.in)
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s.in)))
+			b.ReportAllocs()
+			accepted := 0
+			for b.Loop() {
+				accepted = 0
+				for _, seg := range segs {
+					if _, ok := quickScan(seg.raw); ok {
+						accepted++
+					}
+				}
+			}
+			b.ReportMetric(float64(accepted), "accepted")
+		})
+	}
+}

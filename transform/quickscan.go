@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 )
 
@@ -82,9 +83,6 @@ type scanner struct {
 // quickScan scans a document. ok is false when the document is outside the subset the
 // scan vouches for; it must then be parsed.
 func quickScan(raw []byte) (quickHead, bool) {
-	if !plainText(raw) {
-		return quickHead{}, false
-	}
 	s := scanner{stack: make([]scanFrame, 0, 16)}
 	for pos, first := 0, true; pos < len(raw); first = false {
 		end := bytes.IndexByte(raw[pos:], '\n')
@@ -95,6 +93,9 @@ func quickScan(raw []byte) (quickHead, bool) {
 		}
 		line := raw[pos:end]
 		pos = end + 1
+		if !plainText(line) {
+			return quickHead{}, false
+		}
 		if first && isSeparator(line) {
 			if !blankOrComment(line[3:]) {
 				return quickHead{}, false
@@ -111,15 +112,26 @@ func quickScan(raw []byte) (quickHead, bool) {
 	return s.h, true
 }
 
-// plainText tells whether raw holds only characters the scan's subset allows: printable
-// ASCII, line feeds, and the non-ASCII characters the YAML parser accepts, except the
-// line and paragraph separators that it reads as line breaks. No tab, no carriage
-// return, no byte order mark.
+// plainText tells whether a line holds only characters the scan's subset allows:
+// printable ASCII, and the non-ASCII characters the YAML parser accepts, except the line
+// and paragraph separators that it reads as line breaks. No tab, no carriage return, no
+// byte order mark.
 func plainText(raw []byte) bool {
-	for i := 0; i < len(raw); {
+	i := 0
+	// Eight bytes at a time while they are all printable ASCII (0x20 to 0x7e).
+	for ; i+8 <= len(raw); i += 8 {
+		w := binary.LittleEndian.Uint64(raw[i:])
+		const ones, highs = 0x0101010101010101, 0x8080808080808080
+		below := (w - 0x20*ones) & ^w & highs // some byte is below 0x20 (or not ASCII)
+		del := (w ^ 0x7f*ones - ones) & ^(w ^ 0x7f*ones) & highs
+		if (w&highs)|below|del != 0 {
+			break
+		}
+	}
+	for i < len(raw) {
 		b := raw[i]
 		if b < utf8.RuneSelf {
-			if (b < 0x20 && b != '\n') || b == 0x7f {
+			if b < 0x20 || b == 0x7f {
 				return false
 			}
 			i++
@@ -295,7 +307,7 @@ const (
 )
 
 // entry scans a mapping entry of the top frame: its key, and the value after ": ".
-func (s *scanner) entry(key string, value []byte) bool {
+func (s *scanner) entry(key []byte, value []byte) bool {
 	f := s.top()
 	want, child := valueAny, pathOther
 	switch f.path {
@@ -303,7 +315,7 @@ func (s *scanner) entry(key string, value []byte) bool {
 		if seen(&s.rootKeys, key) {
 			return false
 		}
-		switch key {
+		switch string(key) {
 		case "kind", "apiVersion":
 			want = valueTracked
 		case "metadata":
@@ -315,7 +327,7 @@ func (s *scanner) entry(key string, value []byte) bool {
 		if seen(&s.metaKeys, key) {
 			return false
 		}
-		switch key {
+		switch string(key) {
 		case "annotations":
 			want, child = valueMap, pathAnnotations
 		case "labels":
@@ -323,7 +335,7 @@ func (s *scanner) entry(key string, value []byte) bool {
 		}
 	case pathAnnotations:
 		want = valueString
-		switch key {
+		switch string(key) {
 		case AnnotationHook:
 			s.h.hook = true
 		case AnnotationHelm4Filename:
@@ -332,7 +344,7 @@ func (s *scanner) entry(key string, value []byte) bool {
 	case pathLabels:
 		want = valueString
 	case pathSpec:
-		if key == "conversion" {
+		if string(key) == "conversion" {
 			s.h.conversion = true
 		}
 	}
@@ -341,7 +353,7 @@ func (s *scanner) entry(key string, value []byte) bool {
 		if !ok {
 			return false
 		}
-		if key == "kind" {
+		if string(key) == "kind" {
 			s.h.kind = text
 		} else {
 			s.h.apiVersion = text
@@ -359,13 +371,13 @@ func (s *scanner) entry(key string, value []byte) bool {
 
 // seen records a key of a mapping whose keys the scan reads, and tells whether it was
 // there already: which of two equal keys a reader takes differs between readers.
-func seen(keys *[]string, key string) bool {
+func seen(keys *[]string, key []byte) bool {
 	for _, k := range *keys {
-		if k == key {
+		if k == string(key) {
 			return true
 		}
 	}
-	*keys = append(*keys, key)
+	*keys = append(*keys, string(key))
 	return false
 }
 
@@ -614,38 +626,38 @@ func hexDigits(b []byte, n int) bool {
 // splitKey reads "key: value" at the start of b: a plain key of the characters keys are
 // usually made of, or a quoted key on one line. isKey is false when b does not start with
 // a key; ok is false when it starts with one the scan does not vouch for.
-func splitKey(b []byte) (key string, value []byte, isKey, ok bool) {
+func splitKey(b []byte) (key []byte, value []byte, isKey, ok bool) {
 	var rest []byte
 	switch b[0] {
 	case '"', '\'':
 		closed, after, qok := scanQuoted(b[1:], b[0] == '\'')
 		if !qok {
-			return "", nil, false, false
+			return nil, nil, false, false
 		}
 		if !closed || len(after) == 0 || after[0] != ':' {
-			return "", nil, false, true
+			return nil, nil, false, true
 		}
 		text := b[1 : len(b)-len(after)-1]
 		if bytes.IndexByte(text, '\\') >= 0 || bytes.IndexByte(text, '\'') >= 0 || bytes.IndexByte(text, '"') >= 0 {
-			return "", nil, false, false
+			return nil, nil, false, false
 		}
-		key, rest = string(text), after
+		key, rest = text, after
 	default:
 		n := 0
 		for n < len(b) && keyChar(b[n], n == 0) {
 			n++
 		}
 		if n == 0 || n == len(b) || b[n] != ':' {
-			return "", nil, false, true
+			return nil, nil, false, true
 		}
-		key, rest = string(b[:n]), b[n:]
+		key, rest = b[:n], b[n:]
 	}
 	if len(key) > 512 {
-		return "", nil, false, false // the parser limits how long a key may be
+		return nil, nil, false, false // the parser limits how long a key may be
 	}
 	// rest starts with ':'.
 	if len(rest) > 1 && rest[1] != ' ' {
-		return "", nil, false, true // "a:b" is a scalar, not a key
+		return nil, nil, false, true // "a:b" is a scalar, not a key
 	}
 	rest = rest[1:]
 	for len(rest) > 0 && rest[0] == ' ' {

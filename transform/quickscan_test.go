@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -309,4 +310,33 @@ func FuzzQuickScan(f *testing.F) {
 		}
 		checkQuickScan(t, doc)
 	})
+}
+
+// TestPlainText checks the word-at-a-time character check against a byte-at-a-time one,
+// with every byte value at every position of a line longer than a word.
+func TestPlainText(t *testing.T) {
+	want := func(b []byte) bool {
+		for _, r := range string(b) {
+			switch {
+			case r == utf8.RuneError, r < 0x20, r >= 0x7f && r < 0xa0, r == 0x2028, r == 0x2029, r == 0xfeff, r > 0xfffd && r < 0x10000, r >= 0xd800 && r < 0xe000:
+				return false
+			}
+		}
+		return utf8.Valid(b)
+	}
+	base := []byte("metadata: name-0123456789 # x")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			line := append([]byte(nil), base...)
+			line[pos] = byte(c)
+			if got := plainText(line); got != want(line) {
+				t.Fatalf("plainText(%q) = %v", line, got)
+			}
+		}
+	}
+	for _, s := range []string{"café au lait et thé", "😀 emoji at the start", "a\u2028b-------", "\ufeffabcdefghij", "abcdefgh\u0085ij"} {
+		if got := plainText([]byte(s)); got != want([]byte(s)) {
+			t.Errorf("plainText(%q) = %v", s, got)
+		}
+	}
 }
