@@ -171,12 +171,35 @@ type segment struct {
 // exact. Lines end where the YAML parser ends them: at LF, CR LF, a lone CR, or one of the
 // Unicode breaks NEL, LS and PS. Concatenating the segments gives data back.
 func splitDocuments(data []byte) []segment {
+	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
+		return splitLines(data, nextBreak)
+	}
+	// Only line feeds: jump from one "\n---" to the next instead of walking every line.
+	var segs []segment
+	start, startLine := 0, 1
+	for pos := 0; ; {
+		i := bytes.Index(data[pos:], []byte("\n---"))
+		if i < 0 {
+			break
+		}
+		lineStart := pos + i + 1
+		if isSeparator(data[lineStart:nextLF(data, lineStart)]) {
+			segs = append(segs, segment{raw: data[start:lineStart], line: startLine})
+			startLine += bytes.Count(data[start:lineStart], []byte("\n"))
+			start = lineStart
+		}
+		pos = lineStart
+	}
+	if start < len(data) {
+		segs = append(segs, segment{raw: data[start:], line: startLine})
+	}
+	return segs
+}
+
+// splitLines is splitDocuments walking every line, ended by lineEnd.
+func splitLines(data []byte, lineEnd func([]byte, int) int) []segment {
 	var segs []segment
 	start, startLine, line := 0, 1, 1
-	lineEnd := nextLF
-	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
-		lineEnd = nextBreak
-	}
 	for pos := 0; pos < len(data); {
 		next := lineEnd(data, pos)
 		if pos > start && isSeparator(data[pos:next]) {
