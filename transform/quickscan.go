@@ -592,7 +592,7 @@ func scanQuoted(b []byte, single bool) (closed bool, after []byte, ok bool) {
 			}
 			i++
 			switch b[i] {
-			case '0', 'a', 'b', 't', 'n', 'v', 'f', 'r', 'e', ' ', '"', '/', '\\', 'N', '_', 'L', 'P':
+			case '0', 'a', 'b', 't', 'n', 'v', 'f', 'r', 'e', ' ', '"', '\\', 'N', '_', 'L', 'P':
 			case 'x':
 				if !hexDigits(b[i+1:], 2) {
 					return false, nil, false
