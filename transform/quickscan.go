@@ -370,8 +370,12 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 }
 
 // seen records a key of a mapping whose keys the scan reads, and tells whether it was
-// there already: which of two equal keys a reader takes differs between readers.
+// there already: which of two equal keys a reader takes differs between readers. Past
+// 64 keys it says yes, so that the scan gives up instead of comparing every pair.
 func seen(keys *[]string, key []byte) bool {
+	if len(*keys) >= 64 {
+		return true
+	}
 	for _, k := range *keys {
 		if k == string(key) {
 			return true
