@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -146,5 +149,21 @@ func TestReports(t *testing.T) {
 				golden(t, filepath.Join(c.dir, file), stdout)
 			})
 		}
+	}
+}
+
+// TestReadInput reads streams around the sizes where readInput changes chunks, through a
+// reader that returns half of what is asked each time, and passes a read error on.
+func TestReadInput(t *testing.T) {
+	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 64<<10 + 1<<20, 64<<10 + 3<<20 + 5} {
+		want := bytes.Repeat([]byte("abcdefg\n"), size/8+1)[:size]
+		got, err := readInput(iotest.HalfReader(bytes.NewReader(want)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("size %d: read %d bytes (%v)", size, len(got), err)
+		}
+	}
+	boom := errors.New("boom")
+	if _, err := readInput(io.MultiReader(bytes.NewReader(make([]byte, 70<<10)), iotest.ErrReader(boom))); !errors.Is(err, boom) {
+		t.Fatalf("a read error comes back as %v", err)
 	}
 }

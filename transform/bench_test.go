@@ -91,7 +91,7 @@ func benchOptions(b *testing.B, engine Engine) Options {
 // the filter.
 func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) {
 	b.Helper()
-	s, err := readStubs(in, relevant, true)
+	s, err := readStubs(in, relevant, passThrough, true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,34 +99,40 @@ func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) 
 	return filterInput(s, opts)
 }
 
-// BenchmarkReadStream measures splitting and parsing a stream: "keep=all" keeps every
-// document's tree (ReadStream), "keep=relevant" only the trees the filter looks at, and
-// "stubs" cuts those of workloads and Services down once decoded, as Process does. All
-// parse every document, on every core.
+// BenchmarkReadStream measures splitting and reading a stream: "keep=all" parses every
+// document and keeps its tree (ReadStream); "keep=relevant" parses every document and
+// keeps only the trees the filter looks at; "quick": documents the quick scan lets through
+// are not parsed at all, the rest as "keep=relevant"; "stubs" is what Process does: "quick",
+// and the kept trees of the documents the run does not change cut down once decoded.
 func BenchmarkReadStream(b *testing.B) {
 	for _, s := range benchStreams(b) {
 		for _, k := range []struct {
 			name  string
 			keep  func(*yaml.RNode) bool
+			pass  func([]byte) (quickHead, bool)
 			stubs bool
-		}{{"keep=all", nil, false}, {"keep=relevant", relevant, false}, {"stubs", relevant, true}} {
+		}{{"keep=all", nil, nil, false}, {"keep=relevant", relevant, nil, false}, {"quick", relevant, passThrough, false}, {"stubs", relevant, passThrough, true}} {
 			b.Run(s.name+"/"+k.name, func(b *testing.B) {
 				b.SetBytes(int64(len(s.in)))
 				b.ReportAllocs()
-				var docs, kept int
+				var docs, kept, parsed int
 				for b.Loop() {
-					st, err := readStubs(s.in, k.keep, k.stubs)
+					st, err := readStubs(s.in, k.keep, k.pass, k.stubs)
 					if err != nil {
 						b.Fatal(err)
 					}
-					docs, kept = len(st.Docs), 0
+					docs, kept, parsed = len(st.Docs), 0, 0
 					for _, d := range st.Docs {
 						if d.Node != nil {
 							kept++
 						}
+						if !d.scanned {
+							parsed++
+						}
 					}
 				}
 				b.ReportMetric(float64(docs), "docs")
+				b.ReportMetric(float64(parsed), "parsed")
 				b.ReportMetric(float64(kept), "trees-kept")
 			})
 		}
@@ -203,6 +209,28 @@ func BenchmarkProcess(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkQuickScan measures the quick scan alone, on one core, over every document of
+// the streams.
+func BenchmarkQuickScan(b *testing.B) {
+	for _, s := range benchStreams(b) {
+		segs := splitDocuments(s.in)
+		b.Run(s.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s.in)))
+			b.ReportAllocs()
+			accepted := 0
+			for b.Loop() {
+				accepted = 0
+				for _, seg := range segs {
+					if _, ok := quickScan(seg.raw); ok {
+						accepted++
+					}
+				}
+			}
+			b.ReportMetric(float64(accepted), "accepted")
 		})
 	}
 }

@@ -230,6 +230,18 @@ func checkErrorLines(t *testing.T, err error) {
 }
 
 func checkReadStream(t *testing.T, data []byte) {
+	if !bytes.ContainsAny(data, "\r\u0085\u2028\u2029") {
+		// Only line feeds: jumping between "\n---" must cut as walking every line does.
+		got, want := splitDocuments(data), splitLines(data, nextLF)
+		if len(got) != len(want) {
+			t.Fatalf("%d documents, walking lines finds %d", len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].raw, want[i].raw) || got[i].line != want[i].line {
+				t.Fatalf("document %d differs from walking lines", i+1)
+			}
+		}
+	}
 	s, err := ReadStream(data)
 	if err != nil {
 		checkErrorLines(t, err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -87,7 +88,7 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 // inject reads the stream, keeping only the documents the filter looks at (and of most of
 // those a stub), and runs it.
 func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
-	s, err := readStubs(input, relevant, !opts.fullTrees)
+	s, err := readStubs(input, relevant, passThrough, !opts.fullTrees)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -130,14 +131,11 @@ func relevant(n *yaml.RNode) bool {
 	if n.YNode().Kind != yaml.MappingNode {
 		return false
 	}
-	switch stringField(n, "kind") {
-	case resourceListKind,
-		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
-		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
-		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
+	kind := stringField(n, "kind")
+	if relevantKind(kind) {
 		return true
-	case "CustomResourceDefinition":
+	}
+	if kind == "CustomResourceDefinition" {
 		cc, err := n.Pipe(yaml.Lookup("spec", "conversion", "webhook"))
 		if err == nil && cc != nil {
 			return true
@@ -147,6 +145,37 @@ func relevant(n *yaml.RNode) bool {
 	_, carrier := ann[AnnotationConfig]
 	_, generated := ann[AnnotationGeneratedFor]
 	return carrier || generated
+}
+
+// relevantKind tells the kinds that relevant keeps whatever they hold.
+func relevantKind(kind string) bool {
+	switch kind {
+	case resourceListKind,
+		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
+		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
+		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
+		return true
+	}
+	return false
+}
+
+// quickScanOn lets tests turn the quick scan off, to compare both paths.
+var quickScanOn = true
+
+// passThrough tells whether a document can go through without being parsed: the quick scan
+// vouches for it as valid YAML, and relevant would not keep it. Anything that might be
+// relevant (a List, a CRD with a conversion section, a mention of helm-netpol's own
+// annotations anywhere) is parsed.
+func passThrough(raw []byte) (quickHead, bool) {
+	if !quickScanOn || bytes.Contains(raw, []byte("helm-netpol.io/")) {
+		return quickHead{}, false
+	}
+	h, ok := quickScan(raw)
+	if !ok || relevantKind(h.kind) || h.kind == "CustomResourceDefinition" && h.conversion || strings.HasSuffix(h.kind, "List") {
+		return quickHead{}, false
+	}
+	return h, true
 }
 
 // errWriter remembers the first write error, and whether the last byte written ended a

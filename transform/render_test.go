@@ -82,7 +82,7 @@ func TestMarshalYAMLRendered(t *testing.T) {
 
 func testNodes(t *testing.T, in []byte, opts Options) ([]*yaml.RNode, Options) {
 	t.Helper()
-	s, err := readStubs(in, relevant, true)
+	s, err := readStubs(in, relevant, passThrough, true)
 	if err != nil {
 		t.Fatal(err)
 	}

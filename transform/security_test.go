@@ -187,7 +187,7 @@ type inputStream struct {
 // it reads, used only to skip the rest quickly).
 func parseInput(t *testing.T, in []byte) *inputStream {
 	t.Helper()
-	s, err := readStream(in, relevant)
+	s, err := readStream(in, relevant, passThrough)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -780,7 +780,7 @@ func openingsByWorkload(t *testing.T, out []byte, is *inputStream) map[string][]
 	s, err := readStream(out, func(n *yaml.RNode) bool {
 		_, ok := n.GetAnnotations()[AnnotationGeneratedFor]
 		return ok
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

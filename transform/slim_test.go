@@ -86,7 +86,7 @@ func TestStubsAreMade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := readStubs(in, relevant, true)
+	s, err := readStubs(in, relevant, passThrough, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +141,6 @@ func reportJSON(input []byte, opts Options) ([]byte, *Result, error) {
 	return []byte(text), nil, err
 }
 
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
 // summary is what a Result says, without the nodes and objects that differ by identity
 // (a stub is not its full tree).
 type summary struct {
@@ -192,7 +185,7 @@ func resultSummary(res *Result) *summary {
 // seen: the carrier keeps its full tree, and loses its annotation.
 func TestStubEscapedKey(t *testing.T) {
 	in := []byte(invalidObjects[len(invalidObjects)-1].input)
-	s, err := readStubs(in, relevant, true)
+	s, err := readStubs(in, relevant, passThrough, true)
 	if err != nil {
 		t.Fatal(err)
 	}

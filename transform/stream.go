@@ -41,9 +41,10 @@ type Document struct {
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
 	// or when it was parsed but not kept; read for Process, it may be a stub (see slim).
 	Node *yaml.RNode
-	// skipped says the document was parsed and found of no interest; hook says it is a
-	// Helm hook; object says it is a mapping.
-	skipped, hook, object bool
+	// skipped says the document was found of no interest, and scanned that it was on the
+	// quick scan, without being parsed; hook says it is a Helm hook; object says it is a
+	// mapping.
+	skipped, scanned, hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
 	// decoded is what discovery reads of the document, when Node is a stub (see slim).
@@ -73,20 +74,21 @@ type Stream struct {
 // ReadStream splits data into documents at "---" lines, keeping each document's bytes, and
 // parses every document. Every malformed document is reported, each naming its position.
 func ReadStream(data []byte) (*Stream, error) {
-	return readStream(data, nil)
+	return readStream(data, nil, nil)
 }
 
 // readStream is ReadStream that keeps a document's parsed node only where keep says so,
-// so that a large stream does not hold the trees of documents nobody looks at. Documents
-// are parsed on every core, and the result does not depend on their number.
-func readStream(data []byte, keep func(*yaml.RNode) bool) (*Stream, error) {
-	return readStubs(data, keep, false)
+// so that a large stream does not hold the trees of documents nobody looks at. A document
+// that pass says can go through is not even parsed (see passThrough). Documents are read
+// on every core, and the result does not depend on their number.
+func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool)) (*Stream, error) {
+	return readStubs(data, keep, pass, false)
 }
 
-// readStubs is readStream that, with stubs, also cuts the kept trees of the workloads and
-// Services that a post-render will not change down to stubs, once discovery's part of them
-// is decoded (see Document.slim). Process reads its input so.
-func readStubs(data []byte, keep func(*yaml.RNode) bool, stubs bool) (*Stream, error) {
+// readStubs is readStream that, with stubs, also cuts the kept trees of the documents that
+// a post-render will not change down to stubs, once discovery's part of them is decoded
+// (see Document.slim). Process reads its input so.
+func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool), stubs bool) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -104,6 +106,12 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, stubs bool) (*Stream, e
 				seg := segs[i]
 				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
 				s.Docs[i] = d
+				if pass != nil {
+					if h, ok := pass(seg.raw); ok {
+						d.object, d.hook, d.skipped, d.scanned, helm4[i] = true, h.hook, true, true, h.helm4
+						continue
+					}
+				}
 				node, err := parseDocument(seg.raw, seg.line)
 				if err == nil && node != nil {
 					err = checkDocument(node, seg.raw, seg.line, keep)
@@ -175,12 +183,35 @@ type segment struct {
 // exact. Lines end where the YAML parser ends them: at LF, CR LF, a lone CR, or one of the
 // Unicode breaks NEL, LS and PS. Concatenating the segments gives data back.
 func splitDocuments(data []byte) []segment {
+	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
+		return splitLines(data, nextBreak)
+	}
+	// Only line feeds: jump from one "\n---" to the next instead of walking every line.
+	var segs []segment
+	start, startLine := 0, 1
+	for pos := 0; ; {
+		i := bytes.Index(data[pos:], []byte("\n---"))
+		if i < 0 {
+			break
+		}
+		lineStart := pos + i + 1
+		if isSeparator(data[lineStart:nextLF(data, lineStart)]) {
+			segs = append(segs, segment{raw: data[start:lineStart], line: startLine})
+			startLine += bytes.Count(data[start:lineStart], []byte("\n"))
+			start = lineStart
+		}
+		pos = lineStart
+	}
+	if start < len(data) {
+		segs = append(segs, segment{raw: data[start:], line: startLine})
+	}
+	return segs
+}
+
+// splitLines is splitDocuments walking every line, ended by lineEnd.
+func splitLines(data []byte, lineEnd func([]byte, int) int) []segment {
 	var segs []segment
 	start, startLine, line := 0, 1, 1
-	lineEnd := nextLF
-	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
-		lineEnd = nextBreak
-	}
 	for pos := 0; pos < len(data); {
 		next := lineEnd(data, pos)
 		if pos > start && isSeparator(data[pos:next]) {

@@ -110,3 +110,39 @@ func TestSplitDocumentsCutsAtSeparatorLines(t *testing.T) {
 		t.Errorf("first lines (-want +got):\n%s", diff)
 	}
 }
+
+// TestSplitJumps checks that splitDocuments, which jumps from one "\n---" to the next in a
+// stream of line feeds, cuts exactly where walking every line cuts, with the same line
+// numbers.
+func TestSplitJumps(t *testing.T) {
+	inputs := []string{
+		"", "---", "---\n", "\n---", "a: 1\n---", "a: 1\n---\n", "---\na: 1\n---\nb: 2\n",
+		"a: 1\n---x\nb: 2\n", "a: 1\n--- \nb: 2\n", "a: 1\n---\t# c\n", "a: |\n  x\n ---\n---\n---\n",
+		"a: 1\n----\n---- \n--- |\n  t\n", "\n\n---\n\n\n---",
+	}
+	files, err := filepath.Glob("../fixtures/*/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(files, corpus(t)...) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(data))
+	}
+	for _, in := range inputs {
+		if strings.ContainsAny(in, "\r\u0085\u2028\u2029") {
+			continue
+		}
+		got, want := splitDocuments([]byte(in)), splitLines([]byte(in), nextLF)
+		if len(got) != len(want) {
+			t.Fatalf("%.60q: %d documents, walking lines finds %d", in, len(got), len(want))
+		}
+		for i := range got {
+			if string(got[i].raw) != string(want[i].raw) || got[i].line != want[i].line {
+				t.Fatalf("%.60q: document %d is line %d %.40q, walking lines finds line %d %.40q", in, i+1, got[i].line, got[i].raw, want[i].line, want[i].raw)
+			}
+		}
+	}
+}
