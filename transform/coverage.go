@@ -87,7 +87,7 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 	if r.opts.Config == nil && release == nil && own == nil {
 		return nil
 	}
-	m, err := Merge(r.opts.Config, release, own)
+	m, err := r.merge(release, own)
 	if err != nil {
 		r.fs.errorf(w.ID(), "config", err.Error())
 		return nil
@@ -121,6 +121,27 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 		r.fs.warnf(w.ID(), "spec.hostNetwork", "the pods use the host's network, where network policies do not apply: its policy has no effect")
 	}
 	return &coverage{W: w, Config: m}
+}
+
+// merge merges the --config layer, the release-wide config and a workload's own. Every
+// workload without a config of its own has the same layers, and their merge is made once
+// and shared: the plan reads a config and never changes it.
+func (r *run) merge(release, own *Layer) (*Merged, error) {
+	if own != nil {
+		return Merge(r.opts.Config, release, own)
+	}
+	if r.releaseMerged == nil || r.releaseMerged.layer != release {
+		m, err := Merge(r.opts.Config, release, nil)
+		r.releaseMerged = &merged{layer: release, m: m, err: err}
+	}
+	return r.releaseMerged.m, r.releaseMerged.err
+}
+
+// merged is a merge of the --config layer and a release-wide config.
+type merged struct {
+	layer *Layer
+	m     *Merged
+	err   error
 }
 
 func included(w *Workload, ws *Workloads) bool {

@@ -42,24 +42,42 @@ type Object struct {
 }
 
 func newObject(n *yaml.RNode) *Object {
-	if n.YNode().Kind != yaml.MappingNode {
+	y := n.YNode()
+	if y.Kind != yaml.MappingNode {
 		return nil
 	}
-	meta := n.Field("metadata")
-	o := &Object{Node: n, APIVersion: stringField(n, "apiVersion"), Kind: stringField(n, "kind")}
-	if meta != nil && meta.Value.YNode().Kind == yaml.MappingNode {
-		o.Name = stringField(meta.Value, "name")
-		o.Namespace = stringField(meta.Value, "namespace")
+	o := &Object{Node: n, APIVersion: scalarField(y, "apiVersion"), Kind: scalarField(y, "kind")}
+	if meta := mapField(y, "metadata"); meta != nil && meta.Kind == yaml.MappingNode {
+		o.Name = scalarField(meta, "name")
+		o.Namespace = scalarField(meta, "namespace")
 	}
 	return o
 }
 
-func stringField(n *yaml.RNode, key string) string {
-	f := n.Field(key)
-	if f == nil || f.Value.YNode().Kind != yaml.ScalarNode {
+func stringField(n *yaml.RNode, key string) string { return scalarField(n.YNode(), key) }
+
+// scalarField is the value of a mapping's scalar field, "" if there is none.
+func scalarField(m *yaml.Node, key string) string {
+	v := mapField(m, key)
+	if v == nil || v.Kind != yaml.ScalarNode {
 		return ""
 	}
-	return f.Value.YNode().Value
+	return v.Value
+}
+
+// mapField finds a mapping's field as kyaml's RNode.Field does (the first key of that value),
+// without the two nodes and the pair that Field allocates: newObject runs for every object,
+// and again for every generated one.
+func mapField(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
 }
 
 // ID names the object in messages: "apps/v1 Deployment ns/ctrl".
@@ -294,16 +312,26 @@ func copyMap(m map[string]string) map[string]string {
 	return c
 }
 
-// Selects tells whether the workload's pods match a label selector.
+// selectedBy tells whether the workload's pods match a label selector.
 func (w *Workload) selectedBy(sel *metav1.LabelSelector) bool {
+	return w.matches(asSelector(sel))
+}
+
+// matches tells whether the workload's pods match a selector from asSelector.
+func (w *Workload) matches(s labels.Selector) bool {
+	return s != nil && s.Matches(labels.Set(w.PodLabels))
+}
+
+// asSelector converts a label selector, once for many workloads; nil matches nothing.
+func asSelector(sel *metav1.LabelSelector) labels.Selector {
 	if sel == nil {
-		return false
+		return nil
 	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
-		return false
+		return nil
 	}
-	return s.Matches(labels.Set(w.PodLabels))
+	return s
 }
 
 // portByName finds a declared port by name.
@@ -367,7 +395,9 @@ func webhookRefs(o *Object) ([]serviceRef, error) {
 			return nil, fmt.Errorf("webhooks: %v", err)
 		}
 		for _, wh := range items {
-			configs = append(configs, wh.Field("clientConfig").Value)
+			if cc := wh.Field("clientConfig"); cc != nil { // one without calls no Service
+				configs = append(configs, cc.Value)
+			}
 		}
 	case o.Group() == "apiextensions.k8s.io" && o.Kind == "CustomResourceDefinition":
 		cc, err := o.Node.Pipe(yaml.Lookup("spec", "conversion", "webhook", "clientConfig"))

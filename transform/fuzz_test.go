@@ -55,7 +55,7 @@ func FuzzParseLayer(f *testing.F) {
 // on a small fixed chart render whose Deployment carries the fuzzed string as its config
 // annotation. Every run either fails with no output, or keeps every input document (byte
 // for byte unless the run had to change it), adds objects that parse, and gives the same
-// bytes when run again on its own output.
+// bytes when run again on its own output; and the stubs of slim.go change nothing.
 func FuzzProcess(f *testing.F) {
 	f.Add([]byte(fixedChart), "networkPolicy: {enabled: true}")
 	for _, s := range hostileSeeds {
@@ -65,6 +65,8 @@ func FuzzProcess(f *testing.F) {
 		checkProcess(t, stream, Options{})
 		checkProcess(t, stream, Options{Config: fuzzReleaseConfig, Release: "rel"})
 		checkProcess(t, withConfig(config), Options{Namespace: "ctrl-system"})
+		checkStubs(t, stream, Options{Config: fuzzReleaseConfig, Release: "rel"})
+		checkStubs(t, withConfig(config), Options{Namespace: "ctrl-system"})
 	})
 }
 

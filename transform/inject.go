@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -27,6 +29,11 @@ type Options struct {
 	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
 	// given (Process hands it only the documents it looks at).
 	nonHookElsewhere bool
+	// decoded holds what was decoded of the documents whose trees were cut down to stubs
+	// as the stream was read, by stub; fullTrees says not to cut them (tests compare the
+	// two ways).
+	decoded   map[*yaml.RNode]*decoded
+	fullTrees bool
 }
 
 // Result is what one run found and made.
@@ -96,6 +103,8 @@ type run struct {
 	res  *Result
 	fs   findings
 	d    discovery
+	// releaseMerged is the config of the workloads without one of their own.
+	releaseMerged *merged
 }
 
 type objectKey struct{ apiVersion, kind, namespace, name string }
@@ -191,12 +200,11 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 func (r *run) index(nodes []*yaml.RNode) *stream {
 	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere}
 	for _, n := range nodes {
-		o := newObject(n)
+		o, ann := r.object(n)
 		if o == nil {
 			continue
 		}
 		st.objects = append(st.objects, o)
-		ann := o.annotations()
 		if _, ok := ann[AnnotationHook]; !ok {
 			st.nonHook = true
 		}
@@ -239,53 +247,86 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 }
 
 // discover reads the workloads, Services and webhooks of the stream into r.d, and returns
-// the chart's own NetworkPolicies.
+// the chart's own NetworkPolicies. What a stub stands for was decoded as the stream was
+// read (see Document.slim); the rest is decoded here, the same way.
 func (r *run) discover(objects []*Object) []*chartPolicy {
 	var chartPolicies []*chartPolicy
 	for _, o := range objects {
+		dec := r.opts.decoded[o.Node]
+		if dec == nil {
+			dec = decodeObject(o)
+		}
+		if dec.err != nil {
+			r.fs.errorf(o.ID(), dec.where, dec.err.Error())
+			continue
+		}
 		switch {
-		case o.isWorkload():
-			w, err := parseWorkload(o)
-			if err != nil {
-				r.fs.errorf(o.ID(), "", err.Error())
-				continue
-			}
-			r.d.workloads = append(r.d.workloads, w)
-		case o.APIVersion == "v1" && o.Kind == "Service":
-			svc := &Service{Object: o}
-			if err := decodeJSON(o, &svc.Spec, true); err != nil {
-				r.fs.errorf(o.ID(), "spec", "not a valid Service: "+err.Error())
-				continue
-			}
-			r.d.services = append(r.d.services, svc)
-		case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
-			if _, ours := o.annotations()[AnnotationGeneratedFor]; ours {
-				continue
-			}
-			cp := &chartPolicy{Object: o}
-			if err := decodeJSON(o, &cp.Policy, false); err != nil {
-				r.fs.errorf(o.ID(), "spec", "not a valid NetworkPolicy: "+err.Error())
-				continue
-			}
-			chartPolicies = append(chartPolicies, cp)
+		case dec.workload != nil:
+			w := *dec.workload
+			w.Object = o
+			r.d.workloads = append(r.d.workloads, &w)
+		case dec.service != nil:
+			r.d.services = append(r.d.services, &Service{Object: o, Spec: *dec.service})
+		case dec.policy != nil:
+			chartPolicies = append(chartPolicies, &chartPolicy{Object: o, Policy: *dec.policy})
 		default:
-			refs, err := webhookRefs(o)
-			if err != nil {
-				r.fs.errorf(o.ID(), "", err.Error())
-				continue
-			}
-			r.d.webhooks = append(r.d.webhooks, refs...)
+			r.d.webhooks = append(r.d.webhooks, dec.webhooks...)
 		}
 	}
 	return chartPolicies
 }
 
+// decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
+// NetworkPolicy, or the Services a webhook calls; or why it could not be read. For a stub,
+// it also holds what the filter reads of the object itself.
+type decoded struct {
+	workload *Workload
+	service  *corev1.ServiceSpec
+	policy   *networkingv1.NetworkPolicy
+	webhooks []serviceRef
+	err      error
+	where    string // the field err is about, for the finding
+
+	object      Object            // a stub's identity, without its Node
+	annotations map[string]string // of a stub's annotations, helm.sh/hook if set
+}
+
+// decodeObject reads what discovery needs of an object, by its kind.
+func decodeObject(o *Object) *decoded {
+	dec := &decoded{}
+	switch {
+	case o.isWorkload():
+		dec.workload, dec.err = parseWorkload(o)
+	case o.APIVersion == "v1" && o.Kind == "Service":
+		dec.service = &corev1.ServiceSpec{}
+		if err := decodeJSON(o, dec.service, true); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
+		}
+	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
+		if _, ours := o.annotations()[AnnotationGeneratedFor]; ours {
+			return dec
+		}
+		dec.policy = &networkingv1.NetworkPolicy{}
+		if err := decodeJSON(o, dec.policy, false); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
+		}
+	default:
+		dec.webhooks, dec.err = webhookRefs(o)
+	}
+	return dec
+}
+
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
 func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
+	// Rendering is most of the filter's time on a dense stream, and each policy renders on
+	// its own; the results are taken in order.
+	nodes := make([]*yaml.RNode, len(policies))
+	errs := make([]error, len(policies))
+	parallel(len(policies), func(i int) { nodes[i], errs[i] = r.render(policies[i]) })
 	made := map[objectKey]bool{}
-	for _, p := range policies {
-		n, err := r.render(p)
+	for i, p := range policies {
+		n, err := nodes[i], errs[i]
 		if err != nil {
 			object := p.For
 			if p.Workload != nil {

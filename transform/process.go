@@ -85,9 +85,10 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	return buf.Bytes(), res, nil
 }
 
-// inject reads the stream, keeping only the documents the filter looks at, and runs it.
+// inject reads the stream, keeping only the documents the filter looks at (and of most of
+// those a stub), and runs it.
 func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
-	s, err := readStream(input, relevant, passThrough)
+	s, err := readStubs(input, relevant, passThrough, !opts.fullTrees)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,8 +107,10 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 }
 
 // filterInput is what the filter is given of a stream read with the relevance filter: the
-// kept trees, and whether a document it does not see is not a Helm hook.
+// kept trees, whether a document it does not see is not a Helm hook, and what was decoded
+// of the documents whose trees were cut down.
 func filterInput(s *Stream, opts Options) ([]*yaml.RNode, Options) {
+	opts.decoded = predecoded(s)
 	var nodes []*yaml.RNode
 	for _, d := range s.Docs {
 		switch {
@@ -194,15 +197,15 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
-// encodeAll encodes generated objects.
+// encodeAll encodes generated objects, on every core.
 func encodeAll(nodes []*yaml.RNode) ([]string, error) {
 	out := make([]string, len(nodes))
-	for i, n := range nodes {
-		s, err := n.String()
+	errs := make([]error, len(nodes))
+	parallel(len(nodes), func(i int) { out[i], errs[i] = nodes[i].String() })
+	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(n).ID(), err)
+			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(nodes[i]).ID(), err)
 		}
-		out[i] = s
 	}
 	return out, nil
 }

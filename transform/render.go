@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -19,13 +21,15 @@ func sortGenerated(nodes []*yaml.RNode) {
 	type sortKey struct {
 		deny                  bool
 		namespace, name, kind string
+		node                  *yaml.RNode
 	}
-	key := func(n *yaml.RNode) sortKey {
+	keys := make([]sortKey, len(nodes)) // once each, not once a comparison
+	for i, n := range nodes {
 		o := newObject(n)
-		return sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind}
+		keys[i] = sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind, n}
 	}
-	sort.SliceStable(nodes, func(i, j int) bool {
-		a, b := key(nodes[i]), key(nodes[j])
+	sort.SliceStable(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
 		switch {
 		case a.deny != b.deny:
 			return !a.deny
@@ -36,6 +40,9 @@ func sortGenerated(nodes []*yaml.RNode) {
 		}
 		return a.kind < b.kind
 	})
+	for i, k := range keys {
+		nodes[i] = k.node
+	}
 }
 
 // render turns a policy into a node in the engine's dialect, with provenance and the
@@ -63,7 +70,7 @@ func (r *run) render(p *Policy) (*yaml.RNode, error) {
 	if r.opts.Format == FormatHelm4 {
 		meta.Annotations[AnnotationHelm4Filename] = file
 	}
-	b, err := sigsyaml.Marshal(obj)
+	b, err := marshalYAML(obj)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +88,81 @@ func (r *run) render(p *Policy) (*yaml.RNode, error) {
 		n.YNode().HeadComment = "Source: " + file
 	}
 	return n, nil
+}
+
+// marshalYAML is sigs.k8s.io/yaml's Marshal, in less time. That encodes the object as JSON,
+// decodes the JSON with the YAML parser of go.yaml.in/yaml/v2 (which is how each number
+// gets its Go type), and encodes the result with that library. The YAML parser is most of
+// the cost of a render. Where the JSON is ASCII without DEL (the parser reads some other
+// characters as line breaks, and refuses others), its numbers are integers, and no key
+// comes near the parser's limit of 1024 characters, encoding/json decodes the same values:
+// the same strings, booleans, nulls, lists and maps, and each number as the int (or int64)
+// the parser makes of it. Any other JSON goes the long way.
+func marshalYAML(obj any) ([]byte, error) {
+	j, err := json.Marshal(obj)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling into JSON: %w", err)
+	}
+	for _, c := range j {
+		if c >= 0x7f {
+			return sigsyaml.JSONToYAML(j)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return sigsyaml.JSONToYAML(j)
+	}
+	v, ok := yamlValue(v)
+	if !ok {
+		return sigsyaml.JSONToYAML(j)
+	}
+	return yamlv2.Marshal(v)
+}
+
+// maxFastKey is the longest key, as JSON, that marshalYAML decodes itself: the YAML parser
+// refuses a key of more than 1024 characters, and marshalYAML must fail where Marshal
+// fails.
+const maxFastKey = 1000
+
+// yamlValue turns the json.Numbers of a decoded JSON value into the integers the YAML
+// parser of go.yaml.in/yaml/v2 makes of them: int, or int64 where int is too small. It
+// returns false for a number that is no integer of 64 bits, and for a long key.
+func yamlValue(v any) (any, bool) {
+	switch v := v.(type) {
+	case json.Number:
+		i, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		if i == int64(int(i)) {
+			return int(i), true
+		}
+		return i, true
+	case map[string]any:
+		for k, e := range v {
+			if 6*len(k)+2 >= maxFastKey { // a character takes at most 6 in JSON
+				if b, _ := json.Marshal(k); len(b) >= maxFastKey {
+					return nil, false
+				}
+			}
+			e, ok := yamlValue(e)
+			if !ok {
+				return nil, false
+			}
+			v[k] = e
+		}
+	case []any:
+		for i, e := range v {
+			e, ok := yamlValue(e)
+			if !ok {
+				return nil, false
+			}
+			v[i] = e
+		}
+	}
+	return v, true
 }
 
 // decodeJSON decodes an object, or with spec only its spec, through JSON into a typed

@@ -39,20 +39,37 @@ type securityRun struct {
 // its args file gives, as main_test.go runs them.
 func fixtureRuns(t *testing.T) []securityRun {
 	t.Helper()
+	var runs []securityRun
+	for _, r := range allFixtureRuns(t) {
+		if r.refused {
+			continue
+		}
+		runs = append(runs, r.securityRun)
+	}
+	return runs
+}
+
+// fixtureRun is a golden fixture, and whether it is one of a refused run.
+type fixtureRun struct {
+	securityRun
+	dir     string
+	refused bool
+}
+
+// allFixtureRuns returns every golden fixture, with the options its args file gives.
+func allFixtureRuns(t *testing.T) []fixtureRun {
+	t.Helper()
 	files, err := filepath.Glob("../fixtures/*/input.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures/*/input.yaml: %v", err)
 	}
-	var runs []securityRun
+	var runs []fixtureRun
+files:
 	for _, file := range files {
 		dir := filepath.Dir(file)
 		name := filepath.Base(dir)
-		if strings.HasPrefix(name, "error-") {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(dir, "error.txt")); err == nil {
-			continue
-		}
+		_, err := os.Stat(filepath.Join(dir, "error.txt"))
+		refused := strings.HasPrefix(name, "error-") || err == nil
 		in, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -78,6 +95,9 @@ func fixtureRuns(t *testing.T) []securityRun {
 						t.Fatal(err)
 					}
 					l, err := ParseLayer(text, LevelFile, "--config "+value, "")
+					if err != nil && refused {
+						continue files // the command refuses it before reading the stream
+					}
 					if err != nil {
 						t.Fatalf("%s: --config: %v", name, err)
 					}
@@ -93,7 +113,7 @@ func fixtureRuns(t *testing.T) []securityRun {
 				}
 			}
 		}
-		runs = append(runs, securityRun{name: "fixture " + name, input: in, opts: opts})
+		runs = append(runs, fixtureRun{securityRun: securityRun{name: "fixture " + name, input: in, opts: opts}, dir: dir, refused: refused})
 	}
 	return runs
 }

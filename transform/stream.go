@@ -39,7 +39,7 @@ type Document struct {
 	Line  int    // line of the stream on which the document's bytes begin, from 1
 	Raw   []byte // the document's bytes: its "---" line, comments and body
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
-	// or when it was parsed but not kept.
+	// or when it was parsed but not kept; read for Process, it may be a stub (see slim).
 	Node *yaml.RNode
 	// skipped says the document was found of no interest, and scanned that it was on the
 	// quick scan, without being parsed; hook says it is a Helm hook; object says it is a
@@ -47,6 +47,8 @@ type Document struct {
 	skipped, scanned, hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
+	// decoded is what discovery reads of the document, when Node is a stub (see slim).
+	decoded *decoded
 }
 
 // Where names the document for messages: "document 3 (line 45)".
@@ -80,6 +82,13 @@ func ReadStream(data []byte) (*Stream, error) {
 // that pass says can go through is not even parsed (see passThrough). Documents are read
 // on every core, and the result does not depend on their number.
 func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool)) (*Stream, error) {
+	return readStubs(data, keep, pass, false)
+}
+
+// readStubs is readStream that, with stubs, also cuts the kept trees of the documents that
+// a post-render will not change down to stubs, once discovery's part of them is decoded
+// (see Document.slim). Process reads its input so.
+func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool), stubs bool) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -126,6 +135,9 @@ func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (qui
 						continue
 					}
 					d.Node = node
+					if stubs {
+						d.slim()
+					}
 				} else {
 					d.skipped = true
 				}
