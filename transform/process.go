@@ -55,14 +55,31 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 		return res, err
 	}
 	ew := &errWriter{w: w}
+	// Unchanged documents that follow each other in the input go out in one write: a
+	// stream of thousands of documents is not thousands of writes to Helm's pipe.
+	from, to := 0, 0
+	flush := func() {
+		_, _ = ew.Write(input[from:to])
+		from, to = 0, 0
+	}
 	for _, d := range s.Docs {
 		if d.Node != nil && !kept[d.Node] {
 			continue
 		}
-		if err := writeDocument(ew, d, res.Changed[d.Node]); err != nil {
+		if d.Node == nil || !res.Changed[d.Node] {
+			if to == 0 || to != d.offset {
+				flush()
+				from, to = d.offset, d.offset
+			}
+			to += len(d.Raw)
+			continue
+		}
+		flush()
+		if err := writeDocument(ew, d, true); err != nil {
 			return res, err
 		}
 	}
+	flush()
 	writeGenerated(ew, generated)
 	return res, ew.err
 }

@@ -38,6 +38,8 @@ type Document struct {
 	Index int    // position in the stream, from 1
 	Line  int    // line of the stream on which the document's bytes begin, from 1
 	Raw   []byte // the document's bytes: its "---" line, comments and body
+	// offset is where Raw starts in the stream.
+	offset int
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
 	// or when it was parsed but not kept; read for Process, it may be a stub (see slim).
 	Node *yaml.RNode
@@ -104,7 +106,7 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(segs); i = int(next.Add(1) - 1) {
 				seg := segs[i]
-				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw}
+				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw, offset: seg.offset}
 				s.Docs[i] = d
 				if pass != nil {
 					if h, ok := pass(seg.raw); ok {
@@ -174,8 +176,9 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 }
 
 type segment struct {
-	raw  []byte
-	line int
+	raw    []byte
+	line   int
+	offset int // where raw starts in the stream
 }
 
 // splitDocuments cuts data before every line that starts a document ("---" alone or
@@ -196,14 +199,14 @@ func splitDocuments(data []byte) []segment {
 		}
 		lineStart := pos + i + 1
 		if isSeparator(data[lineStart:nextLF(data, lineStart)]) {
-			segs = append(segs, segment{raw: data[start:lineStart], line: startLine})
+			segs = append(segs, segment{raw: data[start:lineStart], line: startLine, offset: start})
 			startLine += bytes.Count(data[start:lineStart], []byte("\n"))
 			start = lineStart
 		}
 		pos = lineStart
 	}
 	if start < len(data) {
-		segs = append(segs, segment{raw: data[start:], line: startLine})
+		segs = append(segs, segment{raw: data[start:], line: startLine, offset: start})
 	}
 	return segs
 }
@@ -215,14 +218,14 @@ func splitLines(data []byte, lineEnd func([]byte, int) int) []segment {
 	for pos := 0; pos < len(data); {
 		next := lineEnd(data, pos)
 		if pos > start && isSeparator(data[pos:next]) {
-			segs = append(segs, segment{raw: data[start:pos], line: startLine})
+			segs = append(segs, segment{raw: data[start:pos], line: startLine, offset: start})
 			start, startLine = pos, line
 		}
 		pos = next
 		line++
 	}
 	if start < len(data) {
-		segs = append(segs, segment{raw: data[start:], line: startLine})
+		segs = append(segs, segment{raw: data[start:], line: startLine, offset: start})
 	}
 	return segs
 }

@@ -146,3 +146,40 @@ func TestSplitJumps(t *testing.T) {
 		}
 	}
 }
+
+// countingWriter counts the writes it is given.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.writes++
+	return c.Buffer.Write(p)
+}
+
+// TestProcessToWritesRuns checks that ProcessTo writes the unchanged documents of a stream
+// in one call, not one call each, and that the bytes are those Process returns.
+func TestProcessToWritesRuns(t *testing.T) {
+	in, err := os.ReadFile("../fixtures/corpus/kube-prometheus-stack-full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Config: releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true}")}
+	var w countingWriter
+	res, err := ProcessTo(&w, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := Process(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(w.Bytes(), want) {
+		t.Fatal("ProcessTo wrote other bytes than Process returns")
+	}
+	// One write for the input, then a "---" line and the object for each generated one.
+	if max := 2 + 2*len(res.Generated); w.writes > max {
+		t.Errorf("%d writes for %d documents and %d generated objects, want at most %d", w.writes, len(splitDocuments(in)), len(res.Generated), max)
+	}
+}
