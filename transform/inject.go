@@ -34,6 +34,10 @@ type Options struct {
 	// two ways).
 	decoded   map[*yaml.RNode]*decoded
 	fullTrees bool
+	// keepText says the run keeps each generated object as its encoded text, and puts a
+	// stub of its identity in Result.Generated (ProcessTo, which only writes the text): on
+	// a stream of thousands of releases the policies' trees were a third of the heap.
+	keepText bool
 }
 
 // Result is what one run found and made.
@@ -57,6 +61,8 @@ type Result struct {
 	Replaced []*Object
 
 	nodes []*yaml.RNode // what the filter returned
+	// text holds the encoded text of the generated objects kept as stubs (keepText).
+	text map[*yaml.RNode]string
 }
 
 // Rendered is a generated object and the planned policy it renders.
@@ -318,12 +324,46 @@ func decodeObject(o *Object) *decoded {
 
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
+// identityStub stands for a generated object kept as its text: what sorting the generated
+// objects and telling them apart read (apiVersion, kind, name, namespace and the
+// generated-for annotation), and nothing else.
+func identityStub(o *Object, generatedFor string) *yaml.RNode {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
+	mapping := func(kv ...string) *yaml.Node {
+		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m.Content = append(m.Content, str(kv[i]), str(kv[i+1]))
+		}
+		return m
+	}
+	meta := mapping("name", o.Name)
+	if o.Namespace != "" {
+		meta.Content = append(meta.Content, str("namespace"), str(o.Namespace))
+	}
+	meta.Content = append(meta.Content, str("annotations"), mapping(AnnotationGeneratedFor, generatedFor))
+	n := mapping("apiVersion", o.APIVersion, "kind", o.Kind)
+	n.Content = append(n.Content, str("metadata"), meta)
+	return yaml.NewRNode(n)
+}
+
 func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
 	// Rendering is most of the filter's time on a dense stream, and each policy renders on
 	// its own; the results are taken in order.
 	nodes := make([]*yaml.RNode, len(policies))
 	errs := make([]error, len(policies))
-	parallel(len(policies), func(i int) { nodes[i], errs[i] = r.render(policies[i]) })
+	texts := make([]string, len(policies))
+	encoded := make([]bool, len(policies))
+	parallel(len(policies), func(i int) {
+		nodes[i], errs[i] = r.render(policies[i])
+		if errs[i] == nil && r.opts.keepText {
+			// The tree goes as soon as it is encoded, so that the trees of all policies
+			// are never alive at once. One that fails to encode keeps its tree, and
+			// encodeAll reports the error.
+			if texts[i], encoded[i] = encodeGenerated(nodes[i]); encoded[i] {
+				nodes[i] = identityStub(newObject(nodes[i]), nodes[i].GetAnnotations()[AnnotationGeneratedFor])
+			}
+		}
+	})
 	made := map[objectKey]bool{}
 	for i, p := range policies {
 		n, err := nodes[i], errs[i]
@@ -350,6 +390,12 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 		made[k] = true
 		if prev, ok := st.previous[k]; ok {
 			removed[prev] = true
+		}
+		if encoded[i] {
+			if r.res.text == nil {
+				r.res.text = map[*yaml.RNode]string{}
+			}
+			r.res.text[n] = texts[i]
 		}
 		r.res.Generated = append(r.res.Generated, n)
 		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})

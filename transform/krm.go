@@ -33,6 +33,7 @@ func isResourceList(s *Stream) bool {
 // release-wide config. The items keep the annotations kustomize put on them, and no
 // index annotation is added.
 func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte, *Result, error) {
+	opts.keepText = false // the ResourceList writer encodes the items' trees itself
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {

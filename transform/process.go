@@ -10,10 +10,11 @@ import (
 )
 
 // Process runs the post-renderer on a whole stream and returns the input with the
-// generated objects appended.
+// generated objects appended. Its Result holds the generated objects' trees.
 func Process(input []byte, opts Options) ([]byte, *Result, error) {
 	var buf bytes.Buffer
-	res, err := ProcessTo(&buf, input, opts)
+	opts.keepText = false
+	res, err := processTo(&buf, input, opts)
 	if err != nil {
 		return nil, res, err
 	}
@@ -22,8 +23,15 @@ func Process(input []byte, opts Options) ([]byte, *Result, error) {
 
 // ProcessTo runs the post-renderer on a whole stream and, only when it succeeds, writes
 // the result to w. Documents the run does not change are written as the bytes they came
-// in as, straight from input.
+// in as, straight from input. Each generated object is encoded as soon as it is rendered,
+// and its tree let go: in the Result, Generated and Rendered hold for each a node of its
+// identity only (apiVersion, kind, name, namespace and the generated-for annotation).
 func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
+	opts.keepText = !opts.fullTrees
+	return processTo(w, input, opts)
+}
+
+func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	s, res, err := inject(input, opts, false)
 	if err != nil {
 		return res, err
@@ -50,7 +58,7 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 			}
 		}
 	}
-	generated, err := encodeAll(res.Generated)
+	generated, err := encodeAll(res.Generated, res.text)
 	if err != nil {
 		return res, err
 	}
@@ -93,7 +101,7 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	if isResourceList(s) {
 		return processResourceList(input, opts, true)
 	}
-	generated, err := encodeAll(standalone(res))
+	generated, err := encodeAll(standalone(res), nil)
 	if err != nil {
 		return nil, res, err
 	}
@@ -214,17 +222,30 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
-// encodeAll encodes generated objects, on every core.
-func encodeAll(nodes []*yaml.RNode) ([]string, error) {
+// encodeAll encodes generated objects, on every core; text holds those encoded already.
+func encodeAll(nodes []*yaml.RNode, text map[*yaml.RNode]string) ([]string, error) {
 	out := make([]string, len(nodes))
 	errs := make([]error, len(nodes))
-	parallel(len(nodes), func(i int) { out[i], errs[i] = nodes[i].String() })
+	parallel(len(nodes), func(i int) {
+		if t, ok := text[nodes[i]]; ok {
+			out[i] = t
+			return
+		}
+		out[i], errs[i] = nodes[i].String()
+	})
 	for i, err := range errs {
 		if err != nil {
 			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(nodes[i]).ID(), err)
 		}
 	}
 	return out, nil
+}
+
+// encodeGenerated encodes one generated object as encodeAll does; ok is false when it
+// cannot.
+func encodeGenerated(n *yaml.RNode) (string, bool) {
+	t, err := n.String()
+	return t, err == nil
 }
 
 // writeGenerated appends encoded objects, each behind a "---" line.

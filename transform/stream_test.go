@@ -183,3 +183,46 @@ func TestProcessToWritesRuns(t *testing.T) {
 		t.Errorf("%d writes for %d documents and %d generated objects, want at most %d", w.writes, len(splitDocuments(in)), len(res.Generated), max)
 	}
 }
+
+// TestProcessToKeepsText checks that ProcessTo, which keeps each generated object as its
+// text once it is rendered, writes what Process (which keeps the trees) returns, with the
+// same findings and errors, and names the same generated objects in its Result, on every
+// fixture input and real chart render, with and without a release-wide config.
+func TestProcessToKeepsText(t *testing.T) {
+	inputs, err := filepath.Glob("../fixtures/*/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}")
+	for _, f := range append(inputs, corpus(t)...) {
+		in, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opts := range []Options{{}, {Config: release, Release: "rel"}} {
+			want, wantRes, wantErr := Process(in, opts)
+			var got bytes.Buffer
+			gotRes, gotErr := ProcessTo(&got, in, opts)
+			if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+				t.Fatalf("%s: ProcessTo fails with %v, Process with %v", f, gotErr, wantErr)
+			}
+			if gotErr == nil && !bytes.Equal(got.Bytes(), want) {
+				t.Fatalf("%s: ProcessTo writes other bytes than Process returns", f)
+			}
+			if findingsText(gotRes) != findingsText(wantRes) {
+				t.Fatalf("%s: the findings differ", f)
+			}
+			if gotRes == nil || wantRes == nil {
+				continue
+			}
+			if len(gotRes.Generated) != len(wantRes.Generated) {
+				t.Fatalf("%s: ProcessTo generated %d objects, Process %d", f, len(gotRes.Generated), len(wantRes.Generated))
+			}
+			for i, n := range gotRes.Generated {
+				if a, b := keyOf(newObject(n)), keyOf(newObject(wantRes.Generated[i])); a != b {
+					t.Fatalf("%s: generated object %d is %v, Process says %v", f, i, a, b)
+				}
+			}
+		}
+	}
+}
