@@ -29,6 +29,8 @@ type Options struct {
 	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
 	// given (Process hands it only the documents it looks at).
 	nonHookElsewhere bool
+	// hookElsewhere says the stream holds a Helm hook that the filter was not given.
+	hookElsewhere bool
 	// decoded holds what was decoded of the documents whose trees were cut down to stubs
 	// as the stream was read, by stub; fullTrees says not to cut them (tests compare the
 	// two ways).
@@ -124,8 +126,8 @@ type stream struct {
 	// previous holds what an earlier run generated, chart the rest, by identity.
 	previous map[objectKey]*yaml.RNode
 	chart    map[objectKey]*Object
-	// nonHook says the stream holds a document that is not a Helm hook.
-	nonHook bool
+	// nonHook says the stream holds a document that is not a Helm hook, hook one that is.
+	nonHook, hook bool
 }
 
 func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
@@ -169,7 +171,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	policies = append(policies, rewritten...)
-	policies = append(policies, r.planDenies(covered, releaseName, st.nonHook)...)
+	policies = append(policies, r.planDenies(covered, releaseName, st)...)
 	r.res.Policies = policies
 
 	removed := map[*yaml.RNode]bool{}
@@ -204,14 +206,16 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 // index reads every object's identity, and tells what an earlier run generated from what
 // the chart renders.
 func (r *run) index(nodes []*yaml.RNode) *stream {
-	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere}
+	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
 	for _, n := range nodes {
 		o, ann := r.object(n)
 		if o == nil {
 			continue
 		}
 		st.objects = append(st.objects, o)
-		if _, ok := ann[AnnotationHook]; !ok {
+		if _, ok := ann[AnnotationHook]; ok {
+			st.hook = true
+		} else {
 			st.nonHook = true
 		}
 		if _, ok := ann[AnnotationGeneratedFor]; ok {

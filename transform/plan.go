@@ -534,14 +534,14 @@ func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
 }
 
 // planDenies plans one default-deny per namespace whose covered workloads ask for it.
-func (r *run) planDenies(covered []*coverage, release string, hasNonHook bool) []*Policy {
+func (r *run) planDenies(covered []*coverage, release string, st *stream) []*Policy {
 	byNS := map[string][]*coverage{}
 	for _, c := range covered {
 		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
 			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
 		}
 	}
-	if len(byNS) == 0 || !hasNonHook {
+	if len(byNS) == 0 || !st.nonHook {
 		return nil
 	}
 	if release == "" {
@@ -584,7 +584,10 @@ func (r *run) planDenies(covered []*coverage, release string, hasNonHook bool) [
 			}
 			r.fs.errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
 		}
-		if r.opts.Format == FormatHelm3 {
+		// Helm 3 post-renders the release without its hooks; a stream in its framing that
+		// holds a hook is not that (helm template's output, say), and the hooks there get
+		// their allowlists.
+		if r.opts.Format == FormatHelm3 && !st.hook {
 			r.fs.warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
 		}
 		out = append(out, p)

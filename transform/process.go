@@ -143,6 +143,8 @@ func filterInput(s *Stream, opts Options) ([]*yaml.RNode, Options) {
 			nodes = append(nodes, d.Node)
 		case d.skipped && !d.hook:
 			opts.nonHookElsewhere = true
+		case d.skipped:
+			opts.hookElsewhere = true
 		}
 	}
 	return nodes, opts

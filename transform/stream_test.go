@@ -226,3 +226,75 @@ func TestProcessToKeepsText(t *testing.T) {
 		}
 	}
 }
+
+// TestHelm3HookWarning: a default-deny in a stream of Helm 3's framing warns that Helm 3
+// hides hooks from a post-renderer, unless the stream holds a hook (then it is not what
+// Helm 3 hands a post-renderer, but helm template's output, say), whether the hook is a
+// workload the filter reads or a document it lets through.
+func TestHelm3HookWarning(t *testing.T) {
+	const deploy = `---
+# Source: c/templates/deploy.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app.kubernetes.io/instance: rel}
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web, app.kubernetes.io/instance: rel}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{containerPort: 80}]
+`
+	const hookJob = `---
+# Source: c/templates/job.yaml
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations:
+    helm.sh/hook: pre-upgrade
+spec:
+  template:
+    metadata:
+      labels: {app: migrate, app.kubernetes.io/instance: rel}
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: migrate
+        image: busybox
+`
+	const hookConfigMap = `---
+# Source: c/templates/cm.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: hook-data
+  annotations:
+    helm.sh/hook: pre-install
+data:
+  a: b
+`
+	opts := Options{Config: releaseWide(t, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), Release: "rel"}
+	for _, c := range []struct {
+		name, stream string
+		warns        bool
+	}{
+		{"no hook", deploy, true},
+		{"hook job", deploy + hookJob, false},
+		{"hook config map", deploy + hookConfigMap, false},
+	} {
+		_, res, err := Process([]byte(c.stream), opts)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := strings.Contains(findingsText(res), "Helm 3 does not show hooks"); got != c.warns {
+			t.Errorf("%s: warns %v, want %v:\n%s", c.name, got, c.warns, findingsText(res))
+		}
+	}
+}
