@@ -14,13 +14,14 @@ import (
 //
 // A document is still checked to be valid YAML: the scan accepts only a subset of YAML
 // that it can vouch for, the plain block style that charts render (block mappings and
-// sequences, plain, quoted and block scalars, comments, "{}" and "[]"), and checks it
-// line by line the way the YAML parser would. Anything outside that subset or in doubt
-// (tabs, flow collections, anchors, aliases, tags, complex keys, directives, a key of
-// unusual characters, a "key: value" inside a plain scalar ...) makes the scan give up,
-// and the document is parsed as before. So a document the scan accepts is one the parser
-// accepts, and its fields read the same; FuzzQuickScan and TestQuickScanAgrees hold the
-// scan to that.
+// sequences; plain, quoted and block scalars; comments; one-line flow collections of
+// simple scalars such as `verbs: [get, list]`), and checks it line by line the way the
+// YAML parser (go.yaml.in/yaml/v3) would. Anything outside that subset or in doubt (tabs,
+// multi-line flow collections, anchors, aliases, tags, complex keys, directives, a key of
+// unusual characters, a "key: value" inside a plain scalar, an escape it does not know
+// ...) makes the scan give up, and the document is parsed as before. So a document the
+// scan accepts is one the parser accepts, and its fields read the same;
+// TestQuickScanAgrees, TestQuickScanMutations and FuzzQuickScan hold the scan to that.
 
 // quickHead is what a quick scan learns of a document.
 type quickHead struct {
