@@ -64,32 +64,17 @@ func checkQuickScan(t *testing.T, raw []byte) bool {
 // renders it must also accept nearly every document that Process does not need to parse,
 // or the fast path is gone.
 func TestQuickScanAgrees(t *testing.T) {
-	files, err := filepath.Glob("../fixtures/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	renders, err := filepath.Glob("../fixtures/corpus/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inputs, err := filepath.Glob("../fixtures/corpus/*/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(append(files, renders...), inputs...)
-	if len(renders) < 7 {
-		t.Fatalf("found %d chart renders in fixtures/corpus", len(renders))
-	}
+	files := append(fixtureInputs(t), corpus(t)...)
 	var irrelevant, passed int
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		corpus := strings.Contains(f, "/corpus/")
+		render := strings.Contains(f, "/corpus/")
 		for _, seg := range splitDocuments(data) {
 			accepted := checkQuickScan(t, seg.raw)
-			if !corpus {
+			if !render {
 				continue
 			}
 			node, err := parseDocument(seg.raw, 1)
@@ -233,20 +218,8 @@ func TestQuickScan(t *testing.T) {
 // and real chart render, under the fixture's own options and under a release-wide config:
 // the bytes written, the error and the findings must be the same.
 func TestQuickScanOutput(t *testing.T) {
-	inputs, err := filepath.Glob("../fixtures/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	renders, err := filepath.Glob("../fixtures/corpus/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	more, err := filepath.Glob("../fixtures/corpus/*/*.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	release := mustLayer("networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}", LevelFile, "--config")
-	for _, f := range append(append(inputs, renders...), more...) {
+	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -366,12 +339,8 @@ func TestQuickScanMutations(t *testing.T) {
 		}
 		seed = time.Now().UnixNano()
 	}
-	files, err := filepath.Glob("../fixtures/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var docs [][]byte
-	for _, f := range append(files, corpus(t)...) {
+	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -422,4 +391,17 @@ func TestQuickScanMutations(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d: the scan accepted %d of %d mutated documents, and the parser agreed", seed, accepted, n)
+}
+
+// fixtureInputs lists the input.yaml of every golden fixture.
+func fixtureInputs(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob("../fixtures/*/input.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 30 {
+		t.Fatalf("found %d fixture inputs, want at least 30", len(files))
+	}
+	return files
 }

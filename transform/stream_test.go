@@ -120,11 +120,7 @@ func TestSplitJumps(t *testing.T) {
 		"a: 1\n---x\nb: 2\n", "a: 1\n--- \nb: 2\n", "a: 1\n---\t# c\n", "a: |\n  x\n ---\n---\n---\n",
 		"a: 1\n----\n---- \n--- |\n  t\n", "\n\n---\n\n\n---",
 	}
-	files, err := filepath.Glob("../fixtures/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range append(files, corpus(t)...) {
+	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -189,12 +185,8 @@ func TestProcessToWritesRuns(t *testing.T) {
 // same findings and errors, and names the same generated objects in its Result, on every
 // fixture input and real chart render, with and without a release-wide config.
 func TestProcessToKeepsText(t *testing.T) {
-	inputs, err := filepath.Glob("../fixtures/*/input.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	release := releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}")
-	for _, f := range append(inputs, corpus(t)...) {
+	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		in, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
