@@ -7,8 +7,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // lint runs the safety checks that need the whole plan: each refuses a render that would
@@ -87,15 +85,12 @@ func (r *run) lintWebhookFrom(c *coverage) {
 // (a test Pod labelled like the Deployment it tests) is not generated: the hook is
 // transient, its policy would outlive nothing but would reach the other pods meanwhile.
 func (r *run) lintOverlap(c *coverage) {
-	if c.W.Selector == nil {
-		return
-	}
-	sel, err := metav1.LabelSelectorAsSelector(c.W.Selector)
-	if err != nil {
+	sel := asSelector(c.W.Selector) // once, not once per workload
+	if sel == nil {
 		return
 	}
 	for _, w := range r.d.workloadsIn.in(r.d.ns(c.W.Namespace)) {
-		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !sel.Matches(labels.Set(w.PodLabels)) {
+		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.matches(sel) {
 			continue
 		}
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
