@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -98,55 +95,46 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 	s := &Stream{Format: FormatPlain, Docs: make([]*Document, len(segs))}
 	errs := make([]error, len(segs))
 	helm4 := make([]bool, len(segs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(segs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1) - 1); i < len(segs); i = int(next.Add(1) - 1) {
-				seg := segs[i]
-				d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw, offset: seg.offset}
-				s.Docs[i] = d
-				if pass != nil {
-					if h, ok := pass(seg.raw); ok {
-						d.object, d.hook, d.skipped, d.scanned, helm4[i] = true, h.hook, true, true, h.helm4
-						continue
-					}
-				}
-				node, err := parseDocument(seg.raw, seg.line)
-				if err == nil && node != nil {
-					err = checkDocument(node, seg.raw, seg.line, keep)
-				}
-				if err != nil {
-					errs[i] = d.errorf(err)
-					continue
-				}
-				if node == nil {
-					continue
-				}
-				if node.YNode().Kind == yaml.MappingNode {
-					d.object = true
-					ann := node.GetAnnotations()
-					_, helm4[i] = ann[AnnotationHelm4Filename]
-					_, d.hook = ann[AnnotationHook]
-				}
-				if keep == nil || keep(node) {
-					if err := checkDuplicateKeys(node.YNode(), seg.line); err != nil {
-						errs[i] = d.errorf(err)
-						continue
-					}
-					d.Node = node
-					if stubs {
-						d.slim()
-					}
-				} else {
-					d.skipped = true
-				}
+	parallel(len(segs), func(i int) {
+		seg := segs[i]
+		d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw, offset: seg.offset}
+		s.Docs[i] = d
+		if pass != nil {
+			if h, ok := pass(seg.raw); ok {
+				d.object, d.hook, d.skipped, d.scanned, helm4[i] = true, h.hook, true, true, h.helm4
+				return
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		node, err := parseDocument(seg.raw, seg.line)
+		if err == nil && node != nil {
+			err = checkDocument(node, seg.raw, seg.line, keep)
+		}
+		if err != nil {
+			errs[i] = d.errorf(err)
+			return
+		}
+		if node == nil {
+			return
+		}
+		if node.YNode().Kind == yaml.MappingNode {
+			d.object = true
+			ann := node.GetAnnotations()
+			_, helm4[i] = ann[AnnotationHelm4Filename]
+			_, d.hook = ann[AnnotationHook]
+		}
+		if keep != nil && !keep(node) {
+			d.skipped = true
+			return
+		}
+		if err := checkDuplicateKeys(node.YNode(), seg.line); err != nil {
+			errs[i] = d.errorf(err)
+			return
+		}
+		d.Node = node
+		if stubs {
+			d.slim()
+		}
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
