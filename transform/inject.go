@@ -326,8 +326,6 @@ func decodeObject(o *Object) *decoded {
 	return dec
 }
 
-// renderAll renders every planned policy, refusing name clashes, and marks for removal
-// what an earlier run generated under the same name.
 // identityStub stands for a generated object kept as its text: what sorting the generated
 // objects and telling them apart read (apiVersion, kind, name, namespace and the
 // generated-for annotation), and nothing else.
@@ -350,6 +348,8 @@ func identityStub(o *Object, generatedFor string) *yaml.RNode {
 	return yaml.NewRNode(n)
 }
 
+// renderAll renders every planned policy, refusing name clashes, and marks for removal
+// what an earlier run generated under the same name.
 func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
 	// Rendering is most of the filter's time on a dense stream, and each policy renders on
 	// its own; the results are taken in order.
