@@ -312,11 +312,6 @@ func copyMap(m map[string]string) map[string]string {
 	return c
 }
 
-// selectedBy tells whether the workload's pods match a label selector.
-func (w *Workload) selectedBy(sel *metav1.LabelSelector) bool {
-	return w.matches(asSelector(sel))
-}
-
 // matches tells whether the workload's pods match a selector from asSelector.
 func (w *Workload) matches(s labels.Selector) bool {
 	return s != nil && s.Matches(labels.Set(w.PodLabels))

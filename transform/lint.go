@@ -244,8 +244,9 @@ func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*P
 		ingressType, egressType := policyTypes(spec)
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
 		done := false
+		sel := asSelector(&spec.PodSelector) // once, not once per covered workload
 		for _, c := range coveredIn.in(r.d.ns(cp.Namespace)) {
-			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.selectedBy(&spec.PodSelector) {
+			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.matches(sel) {
 				continue
 			}
 			np := &c.Config.NetworkPolicy
