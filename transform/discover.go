@@ -169,6 +169,15 @@ func (o *Object) templatePath() []string {
 	return []string{"spec", "template"}
 }
 
+// metadataPaths are where the object's metadata sits, and a workload's pod template's.
+func (o *Object) metadataPaths() [][]string {
+	paths := [][]string{{"metadata"}}
+	if o.isWorkload() && o.templatePath() != nil {
+		paths = append(paths, append(o.templatePath(), "metadata"))
+	}
+	return paths
+}
+
 type workloadShape struct {
 	Metadata metav1.ObjectMeta `json:"metadata"`
 	Spec     struct {

@@ -59,11 +59,7 @@ func (r *run) object(n *yaml.RNode) (*Object, map[string]string) {
 // anew), or the mark of what an earlier run generated (which the filter may write again).
 // It reads the parsed keys, so that an escape in a quoted key cannot hide one.
 func ownAnnotations(o *Object) bool {
-	paths := [][]string{{"metadata"}}
-	if o.isWorkload() && o.templatePath() != nil {
-		paths = append(paths, append(o.templatePath(), "metadata"))
-	}
-	for _, p := range paths {
+	for _, p := range o.metadataPaths() {
 		meta := o.Node.YNode()
 		for _, key := range p {
 			meta = mappingValue(meta, key)

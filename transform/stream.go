@@ -449,11 +449,7 @@ func expandAliases(n *yaml.RNode, raw []byte, firstLine int) error {
 // workload, are mappings, and their labels and annotations mappings of single values.
 // Kubernetes accepts nothing else there, and the YAML library's readers assume it.
 func checkMetadata(n *yaml.RNode, firstLine int) error {
-	paths := [][]string{{"metadata"}}
-	if o := newObject(n); o.isWorkload() && o.templatePath() != nil {
-		paths = append(paths, append(o.templatePath(), "metadata"))
-	}
-	for _, p := range paths {
+	for _, p := range newObject(n).metadataPaths() {
 		meta := n.YNode()
 		for i, key := range p {
 			v := mappingValue(meta, key)
