@@ -363,7 +363,8 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 			// The tree goes as soon as it is encoded, so that the trees of all policies
 			// are never alive at once. One that fails to encode keeps its tree, and
 			// encodeAll reports the error.
-			if texts[i], encoded[i] = encodeGenerated(nodes[i]); encoded[i] {
+			if t, err := nodes[i].String(); err == nil {
+				texts[i], encoded[i] = t, true
 				nodes[i] = identityStub(newObject(nodes[i]), nodes[i].GetAnnotations()[AnnotationGeneratedFor])
 			}
 		}

@@ -243,13 +243,6 @@ func encodeAll(nodes []*yaml.RNode, text map[*yaml.RNode]string) ([]string, erro
 	return out, nil
 }
 
-// encodeGenerated encodes one generated object as encodeAll does; ok is false when it
-// cannot.
-func encodeGenerated(n *yaml.RNode) (string, bool) {
-	t, err := n.String()
-	return t, err == nil
-}
-
 // writeGenerated appends encoded objects, each behind a "---" line.
 func writeGenerated(w *errWriter, encoded []string) {
 	if len(encoded) > 0 && !w.lastNewline {
