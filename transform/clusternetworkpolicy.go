@@ -66,14 +66,7 @@ func renderClusterNetworkPolicy(p *Policy, meta metav1.ObjectMeta) (any, error) 
 
 	var errs []error
 	passthrough := "networkPolicy." + string(EngineClusterNetworkPolicy)
-	for i, m := range p.Native.Ingress {
-		var rule cnpv1alpha2.ClusterNetworkPolicyIngressRule
-		if err := decodeStrict(m, &rule); err != nil {
-			errs = append(errs, fmt.Errorf("%s.ingress[%d]: %w", passthrough, i, err))
-			continue
-		}
-		spec.Ingress = append(spec.Ingress, rule)
-	}
+	spec.Ingress, errs = decodeRules[cnpv1alpha2.ClusterNetworkPolicyIngressRule](p.Native.Ingress, passthrough+".ingress")
 	for _, r := range p.Ingress {
 		rule, err := cnpIngressRule(p, r, own)
 		if err != nil {
@@ -86,14 +79,9 @@ func renderClusterNetworkPolicy(p *Policy, meta metav1.ObjectMeta) (any, error) 
 		spec.Ingress = append(spec.Ingress, denyIngress)
 	}
 	if p.EgressIsolated {
-		for i, m := range p.Native.Egress {
-			var rule cnpv1alpha2.ClusterNetworkPolicyEgressRule
-			if err := decodeStrict(m, &rule); err != nil {
-				errs = append(errs, fmt.Errorf("%s.egress[%d]: %w", passthrough, i, err))
-				continue
-			}
-			spec.Egress = append(spec.Egress, rule)
-		}
+		var egressErrs []error
+		spec.Egress, egressErrs = decodeRules[cnpv1alpha2.ClusterNetworkPolicyEgressRule](p.Native.Egress, passthrough+".egress")
+		errs = append(errs, egressErrs...)
 		for _, r := range p.Egress {
 			rule, err := cnpEgressRule(p, r, own)
 			if err != nil {
@@ -256,6 +244,22 @@ func cnpCheckCounts(r Rule, peers, protocols int) error {
 		errs = append(errs, fmt.Errorf("%s: %d ports, and a ClusterNetworkPolicy rule takes at most %d: split the rule, or use a port range (port with endPort)", r.Origin, protocols, maxClusterNetworkPolicyItems))
 	}
 	return errors.Join(errs...)
+}
+
+// decodeRules decodes passthrough rules into their API type, each error naming the rule
+// by path ("networkPolicy.clusterNetworkPolicy.ingress[2]").
+func decodeRules[T any](rules []map[string]any, path string) ([]T, []error) {
+	var out []T
+	var errs []error
+	for i, m := range rules {
+		var rule T
+		if err := decodeStrict(m, &rule); err != nil {
+			errs = append(errs, fmt.Errorf("%s[%d]: %w", path, i, err))
+			continue
+		}
+		out = append(out, rule)
+	}
+	return out, errs
 }
 
 // decodeStrict decodes a passthrough rule into its API type; an unknown field is an error,
