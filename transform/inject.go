@@ -63,8 +63,29 @@ type Result struct {
 	Replaced []*Object
 
 	nodes []*yaml.RNode // what the filter returned
-	// text holds the encoded text of the generated objects kept as stubs (keepText).
-	text map[*yaml.RNode]string
+	// asText holds the generated objects kept as their text (keepText), by their stubs.
+	asText map[*yaml.RNode]*textObject
+}
+
+// textObject is a generated object kept as its encoded text (keepText). Its node in
+// Result.Generated is a stub, an empty mapping, and what sorting the generated objects and
+// telling them apart read of it is here: some 300 bytes a policy, where a tree of its
+// identity took 2.5 kB.
+type textObject struct {
+	text         string
+	object       Object // without its Node
+	generatedFor string // the helm-netpol.io/generated-for annotation
+}
+
+// objectOf returns a generated or input node's Object and generated-for annotation, read
+// from the node or, for a stub of a generated object kept as text, from what was kept.
+func (res *Result) objectOf(n *yaml.RNode) (*Object, string) {
+	if t := res.asText[n]; t != nil {
+		o := t.object
+		o.Node = n
+		return &o, t.generatedFor
+	}
+	return newObject(n), n.GetAnnotations()[AnnotationGeneratedFor]
 }
 
 // Rendered is a generated object and the planned policy it renders.
@@ -193,7 +214,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			r.res.Generated = append(r.res.Generated, o.Node)
 		}
 	}
-	sortGenerated(r.res.Generated)
+	r.res.sortGenerated()
 	out := make([]*yaml.RNode, 0, len(nodes)+len(r.res.Generated))
 	for _, n := range nodes {
 		if !removed[n] {
@@ -326,28 +347,6 @@ func decodeObject(o *Object) *decoded {
 	return dec
 }
 
-// identityStub stands for a generated object kept as its text: what sorting the generated
-// objects and telling them apart read (apiVersion, kind, name, namespace and the
-// generated-for annotation), and nothing else.
-func identityStub(o *Object, generatedFor string) *yaml.RNode {
-	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
-	mapping := func(kv ...string) *yaml.Node {
-		m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m.Content = append(m.Content, str(kv[i]), str(kv[i+1]))
-		}
-		return m
-	}
-	meta := mapping("name", o.Name)
-	if o.Namespace != "" {
-		meta.Content = append(meta.Content, str("namespace"), str(o.Namespace))
-	}
-	meta.Content = append(meta.Content, str("annotations"), mapping(AnnotationGeneratedFor, generatedFor))
-	n := mapping("apiVersion", o.APIVersion, "kind", o.Kind)
-	n.Content = append(n.Content, str("metadata"), meta)
-	return yaml.NewRNode(n)
-}
-
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
 func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
@@ -355,8 +354,7 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 	// its own; the results are taken in order.
 	nodes := make([]*yaml.RNode, len(policies))
 	errs := make([]error, len(policies))
-	texts := make([]string, len(policies))
-	encoded := make([]bool, len(policies))
+	texts := make([]*textObject, len(policies))
 	parallel(len(policies), func(i int) {
 		nodes[i], errs[i] = r.render(policies[i])
 		if errs[i] == nil && r.opts.keepText {
@@ -364,8 +362,10 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 			// are never alive at once. One that fails to encode keeps its tree, and
 			// encodeAll reports the error.
 			if t, err := nodes[i].String(); err == nil {
-				texts[i], encoded[i] = t, true
-				nodes[i] = identityStub(newObject(nodes[i]), nodes[i].GetAnnotations()[AnnotationGeneratedFor])
+				o, generatedFor := r.res.objectOf(nodes[i])
+				texts[i] = &textObject{text: t, object: *o, generatedFor: generatedFor}
+				texts[i].object.Node = nil
+				nodes[i] = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
 			}
 		}
 	})
@@ -382,7 +382,13 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 			}
 			continue
 		}
-		o := newObject(n)
+		if texts[i] != nil {
+			if r.res.asText == nil {
+				r.res.asText = map[*yaml.RNode]*textObject{}
+			}
+			r.res.asText[n] = texts[i]
+		}
+		o, _ := r.res.objectOf(n)
 		k := keyOf(o)
 		switch {
 		case made[k]:
@@ -395,12 +401,6 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 		made[k] = true
 		if prev, ok := st.previous[k]; ok {
 			removed[prev] = true
-		}
-		if encoded[i] {
-			if r.res.text == nil {
-				r.res.text = map[*yaml.RNode]string{}
-			}
-			r.res.text[n] = texts[i]
 		}
 		r.res.Generated = append(r.res.Generated, n)
 		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})

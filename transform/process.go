@@ -24,8 +24,8 @@ func Process(input []byte, opts Options) ([]byte, *Result, error) {
 // ProcessTo runs the post-renderer on a whole stream and, only when it succeeds, writes
 // the result to w. Documents the run does not change are written as the bytes they came
 // in as, straight from input. Each generated object is encoded as soon as it is rendered,
-// and its tree let go: in the Result, Generated and Rendered hold for each a node of its
-// identity only (apiVersion, kind, name, namespace and the generated-for annotation).
+// and its tree let go: in the Result, Generated and Rendered hold for each an empty stub in
+// place of its tree.
 func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	opts.keepText = !opts.fullTrees
 	return processTo(w, input, opts)
@@ -58,7 +58,7 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 			}
 		}
 	}
-	generated, err := encodeAll(res.Generated, res.text)
+	generated, err := encodeAll(res.Generated, res.asText)
 	if err != nil {
 		return res, err
 	}
@@ -224,13 +224,13 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
-// encodeAll encodes generated objects, on every core; text holds those encoded already.
-func encodeAll(nodes []*yaml.RNode, text map[*yaml.RNode]string) ([]string, error) {
+// encodeAll encodes generated objects, on every core; asText holds those encoded already.
+func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]string, error) {
 	out := make([]string, len(nodes))
 	errs := make([]error, len(nodes))
 	parallel(len(nodes), func(i int) {
-		if t, ok := text[nodes[i]]; ok {
-			out[i] = t
+		if t := asText[nodes[i]]; t != nil {
+			out[i] = t.text
 			return
 		}
 		out[i], errs[i] = nodes[i].String()

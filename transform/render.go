@@ -15,9 +15,10 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// sortGenerated orders generated objects: allowlists (and rewritten policies) by namespace,
-// name and kind, then the release's default-denies by namespace.
-func sortGenerated(nodes []*yaml.RNode) {
+// sortGenerated orders the generated objects: allowlists (and rewritten policies) by
+// namespace, name and kind, then the release's default-denies by namespace.
+func (res *Result) sortGenerated() {
+	nodes := res.Generated
 	type sortKey struct {
 		deny                  bool
 		namespace, name, kind string
@@ -25,8 +26,8 @@ func sortGenerated(nodes []*yaml.RNode) {
 	}
 	keys := make([]sortKey, len(nodes)) // once each, not once a comparison
 	for i, n := range nodes {
-		o := newObject(n)
-		keys[i] = sortKey{strings.HasPrefix(n.GetAnnotations()[AnnotationGeneratedFor], "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind, n}
+		o, generatedFor := res.objectOf(n)
+		keys[i] = sortKey{strings.HasPrefix(generatedFor, "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind, n}
 	}
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]

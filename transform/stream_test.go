@@ -211,7 +211,8 @@ func TestProcessToKeepsText(t *testing.T) {
 				t.Fatalf("%s: ProcessTo generated %d objects, Process %d", f, len(gotRes.Generated), len(wantRes.Generated))
 			}
 			for i, n := range gotRes.Generated {
-				if a, b := keyOf(newObject(n)), keyOf(newObject(wantRes.Generated[i])); a != b {
+				o, _ := gotRes.objectOf(n)
+				if a, b := keyOf(o), keyOf(newObject(wantRes.Generated[i])); a != b {
 					t.Fatalf("%s: generated object %d is %v, Process says %v", f, i, a, b)
 				}
 			}
