@@ -111,9 +111,9 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 	if w.Selector == nil {
 		what := "its pods carry no labels to select them by, and a policy without a selector would select every pod in the namespace"
 		if own != nil {
-			r.fs.errorf(w.ID(), "spec.selector", what+": give the pod template labels")
+			r.fs.errorf(w.ID(), w.selectorField(), what+": give the pod template labels")
 		} else {
-			r.fs.warnf(w.ID(), "spec.selector", what+": skipped, it gets no policy")
+			r.fs.warnf(w.ID(), w.selectorField(), what+": skipped, it gets no policy")
 		}
 		return nil
 	}

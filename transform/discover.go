@@ -283,6 +283,21 @@ func parseWorkload(o *Object) (*Workload, error) {
 	return w, nil
 }
 
+// selectorField is the field a workload's pods are selected by, for findings about its
+// selector: a Pod's own labels, a Job's or CronJob's pod template labels (their pods are
+// selected by those), or spec.selector.
+func (w *Workload) selectorField() string {
+	switch w.Kind {
+	case "Pod":
+		return "metadata.labels"
+	case "Job":
+		return "spec.template.metadata.labels"
+	case "CronJob":
+		return "spec.jobTemplate.spec.template.metadata.labels"
+	}
+	return "spec.selector"
+}
+
 // selectsSomeLabel tells whether a selector requires some label to be present. One that
 // only excludes (NotIn, DoesNotExist) selects every other pod of the namespace, so it is
 // treated as no selector at all.

@@ -96,12 +96,12 @@ func (r *run) lintOverlap(c *coverage) {
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
 		case w.Hook != nil:
-			r.fs.warnf(c.W.ID(), "spec.selector", what+" (a hook or test pod)")
+			r.fs.warnf(c.W.ID(), c.W.selectorField(), what+" (a hook or test pod)")
 		case c.W.Hook != nil:
-			r.fs.warnf(c.W.ID(), "spec.selector", fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
+			r.fs.warnf(c.W.ID(), c.W.selectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
 			c.Skip = true
 		default:
-			r.fs.errorf(c.W.ID(), "spec.selector", what+": give the two workloads' pods distinct labels")
+			r.fs.errorf(c.W.ID(), c.W.selectorField(), what+": give the two workloads' pods distinct labels")
 		}
 	}
 }

@@ -860,17 +860,18 @@ spec:
 	for _, c := range []struct {
 		name       string
 		input, own string
+		field      string // where the finding points
 	}{
-		{"Deployment", bare("Deployment", ""), bare("Deployment", enabled)},
-		{"StatefulSet", bare("StatefulSet", ""), bare("StatefulSet", enabled)},
-		{"Pod", pod(""), pod(enabled)},
+		{"Deployment", bare("Deployment", ""), bare("Deployment", enabled), "spec.selector"},
+		{"StatefulSet", bare("StatefulSet", ""), bare("StatefulSet", enabled), "spec.selector"},
+		{"Pod", pod(""), pod(enabled), "metadata.labels"},
 		{"Deployment with selector {}", strings.Replace(bare("Deployment", ""), "spec:\n  template:", "spec:\n  selector: {}\n  template:", 1),
-			strings.Replace(bare("Deployment", enabled), "spec:\n  template:", "spec:\n  selector: {}\n  template:", 1)},
+			strings.Replace(bare("Deployment", enabled), "spec:\n  template:", "spec:\n  selector: {}\n  template:", 1), "spec.selector"},
 	} {
 		t.Run(c.name+", own config", func(t *testing.T) {
 			_, _, err := Process([]byte(c.own), Options{})
-			if err == nil || !strings.Contains(err.Error(), "spec.selector") || !strings.Contains(err.Error(), "select every pod") {
-				t.Fatalf("want an error at spec.selector saying the policy would select every pod; got %v", err)
+			if err == nil || !strings.Contains(err.Error(), ": "+c.field+": ") || !strings.Contains(err.Error(), "select every pod") {
+				t.Fatalf("want an error at %s saying the policy would select every pod; got %v", c.field, err)
 			}
 		})
 		t.Run(c.name+", release-wide config", func(t *testing.T) {
@@ -881,10 +882,10 @@ spec:
 			}
 			warned := false
 			for _, f := range res.Findings {
-				warned = warned || f.Severity == SeverityWarning && strings.Contains(f.Object, "bare") && f.Where == "spec.selector"
+				warned = warned || f.Severity == SeverityWarning && strings.Contains(f.Object, "bare") && f.Where == c.field
 			}
 			if !warned {
-				t.Errorf("no warning finding at spec.selector for the skipped workload: %v", res.Findings)
+				t.Errorf("no warning finding at %s for the skipped workload: %v", c.field, res.Findings)
 			}
 			for _, g := range res.Generated {
 				if strings.Contains(g.GetAnnotations()[AnnotationGeneratedFor], "/bare") {
