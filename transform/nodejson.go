@@ -23,7 +23,8 @@ import (
 // scalar of any other form (0x1F, 1e3, 2002-12-14, ...) is decoded on its own by yaml.v3
 // and marshalled by encoding/json, which is what the whole-tree decode does with it.
 func appendNodeJSON(dst []byte, n *yaml.Node) ([]byte, bool) {
-	e := nodeEncoder{buf: dst}
+	var keys [64]int
+	e := nodeEncoder{buf: dst, keys: keys[:0]}
 	if !e.node(n) {
 		return dst, false
 	}
@@ -319,7 +320,7 @@ func appendJSONString(dst []byte, src string) []byte {
 	start := 0
 	for i := 0; i < len(src); {
 		if b := src[i]; b < utf8.RuneSelf {
-			if htmlSafe(b) {
+			if jsonSafe[b] {
 				i++
 				continue
 			}
@@ -368,7 +369,11 @@ func appendJSONString(dst []byte, src string) []byte {
 	return dst
 }
 
-// htmlSafe reports whether json.Marshal writes an ASCII byte of a string as it is.
-func htmlSafe(b byte) bool {
-	return b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
-}
+// jsonSafe tells the ASCII bytes json.Marshal writes in a string as they are: all but the
+// control characters, '"', '\\' and, escaping HTML, '<', '>' and '&'.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for b := range t {
+		t[b] = b >= 0x20 && !strings.ContainsRune(`"\<>&`, rune(b))
+	}
+	return t
+}()
