@@ -70,6 +70,38 @@ func FuzzProcess(f *testing.F) {
 	})
 }
 
+// FuzzNodeJSON parses arbitrary YAML and compares appendNodeJSON with yaml.v3's decode
+// into an `any` plus json.Marshal, on every node of the tree as parsed and with its tags
+// removed: wherever the encoder takes a node, its bytes are the same.
+func FuzzNodeJSON(f *testing.F) {
+	for _, s := range hostileSeeds {
+		f.Add([]byte(s))
+	}
+	for _, c := range scalarCases {
+		f.Add([]byte("v: " + c.text))
+		f.Add([]byte("- " + c.text))
+		f.Add([]byte(c.text + ": v"))
+	}
+	inputs, _ := fixtureSeeds(f)
+	for _, in := range inputs {
+		for _, seg := range splitDocuments(in) {
+			f.Add(seg.raw)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<14 {
+			return // every node is decoded on its own: keep the trees small
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return
+		}
+		for _, tree := range []*yaml.Node{&doc, untagged(&doc)} {
+			walkNodes(tree, func(n *yaml.Node) { checkNodeJSON(t, n, fmt.Sprintf("%q", data)) })
+		}
+	})
+}
+
 // hostileSeeds are small inputs that start the fuzzers near the edges.
 var hostileSeeds = []string{
 	"",

@@ -192,6 +192,9 @@ func decodeJSON(o *Object, into any, spec bool) error {
 // kyaml's MarshalJSON (that encodes YAML text and parses it again); a document the direct
 // way cannot express in JSON (a key that is not a string) goes the long way.
 func nodeJSON(n *yaml.RNode) ([]byte, error) {
+	if b, ok := appendNodeJSON(nil, n.YNode()); ok {
+		return b, nil
+	}
 	var v any
 	if err := n.YNode().Decode(&v); err == nil {
 		if b, err := json.Marshal(v); err == nil {
