@@ -188,9 +188,11 @@ func decodeJSON(o *Object, into any, spec bool) error {
 	return json.Unmarshal(obj.Spec, into)
 }
 
-// nodeJSON is the JSON of a node. It decodes the tree directly, which costs a fraction of
-// kyaml's MarshalJSON (that encodes YAML text and parses it again); a document the direct
-// way cannot express in JSON (a key that is not a string) goes the long way.
+// nodeJSON is the JSON of a node. appendNodeJSON writes it straight from the tree, the same
+// bytes as decoding the tree into Go values and marshalling those; where it cannot vouch
+// for them, the tree is decoded so, which costs a fraction of kyaml's MarshalJSON (that
+// encodes YAML text and parses it again); a document that way cannot express in JSON (a
+// key that is not a string) goes the long way.
 func nodeJSON(n *yaml.RNode) ([]byte, error) {
 	if b, ok := appendNodeJSON(nil, n.YNode()); ok {
 		return b, nil
