@@ -402,3 +402,258 @@ func keyLess(a, b string) bool {
 	}
 	return len(a) < len(b)
 }
+
+// treeText is the text kyaml's String gives of a tree objectTree built (with the head
+// comment render gives it), written directly: block mappings and sequences, the sequences
+// of a mapping not indented (kyaml's compact style), empty ones in flow style, and scalars
+// in their node's style, which yaml.v3's emitter keeps for the strings objectTree makes.
+// It returns false for any node it does not write exactly so; String then writes it.
+func treeText(doc *yaml.Node) (string, bool) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || !noComments(doc) {
+		return "", false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode || len(root.Content) == 0 || root.LineComment != "" || root.FootComment != "" {
+		return "", false
+	}
+	w := treeWriter{b: make([]byte, 0, 2048)}
+	if c := root.HeadComment; c != "" {
+		if !printable(c, false) {
+			return "", false
+		}
+		if c[0] != '#' {
+			w.b = append(w.b, "# "...)
+		}
+		w.b = append(w.b, c...)
+		w.b = append(w.b, '\n')
+	}
+	if !w.mapping(root, 0, false) {
+		return "", false
+	}
+	return string(w.b), true
+}
+
+// treeString is the text of a tree, as its String method gives it: treeText where it
+// can.
+func treeString(n *yaml.RNode) (string, error) {
+	if t, ok := treeText(n.Document()); ok {
+		return t, nil
+	}
+	return n.String()
+}
+
+type treeWriter struct {
+	b []byte
+}
+
+// printable is whether s is printable ASCII, and line feeds if lines is set.
+func printable(s string, lines bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 0x20 || c > 0x7e) && !(lines && c == '\n') {
+			return false
+		}
+	}
+	return true
+}
+
+func noComments(n *yaml.Node) bool {
+	return n.HeadComment == "" && n.LineComment == "" && n.FootComment == "" && n.Anchor == "" && n.Alias == nil
+}
+
+func (w *treeWriter) indent(n int) {
+	for range n {
+		w.b = append(w.b, ' ')
+	}
+}
+
+// mapping writes a non-empty block mapping whose keys are at column indent; inline says
+// the first key follows a "- " already written.
+func (w *treeWriter) mapping(m *yaml.Node, indent int, inline bool) bool {
+	if m.Style != 0 || len(m.Content)%2 != 0 || m.Tag != "!!map" {
+		return false
+	}
+	for i := 0; i < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if i > 0 || !inline {
+			w.indent(indent)
+		}
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" || len(k.Value) > maxTreeKey || !noComments(k) ||
+			!printable(k.Value, false) || k.Style == yaml.LiteralStyle || !w.scalar(k, 0) {
+			return false
+		}
+		w.b = append(w.b, ':')
+		if !noComments(v) {
+			return false
+		}
+		switch {
+		case v.Kind == yaml.ScalarNode:
+			w.b = append(w.b, ' ')
+			if !w.scalar(v, indent+2) {
+				return false
+			}
+			w.b = append(w.b, '\n')
+		case len(v.Content) == 0:
+			if !w.empty(v) {
+				return false
+			}
+		case v.Kind == yaml.MappingNode:
+			w.b = append(w.b, '\n')
+			if !w.mapping(v, indent+2, false) {
+				return false
+			}
+		case v.Kind == yaml.SequenceNode:
+			w.b = append(w.b, '\n')
+			if !w.sequence(v, indent) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// empty writes an empty mapping or sequence, in flow style, after a space.
+func (w *treeWriter) empty(n *yaml.Node) bool {
+	switch {
+	case n.Style != yaml.FlowStyle:
+		return false
+	case n.Kind == yaml.MappingNode && n.Tag == "!!map":
+		w.b = append(w.b, " {}\n"...)
+	case n.Kind == yaml.SequenceNode && n.Tag == "!!seq":
+		w.b = append(w.b, " []\n"...)
+	default:
+		return false
+	}
+	return true
+}
+
+// sequence writes a non-empty block sequence whose "- " are at column indent.
+func (w *treeWriter) sequence(s *yaml.Node, indent int) bool {
+	if s.Style != 0 || s.Tag != "!!seq" {
+		return false
+	}
+	for _, e := range s.Content {
+		if !noComments(e) {
+			return false
+		}
+		w.indent(indent)
+		w.b = append(w.b, '-')
+		switch {
+		case e.Kind == yaml.ScalarNode:
+			w.b = append(w.b, ' ')
+			if e.Style == yaml.LiteralStyle || !w.scalar(e, 0) {
+				return false
+			}
+			w.b = append(w.b, '\n')
+		case len(e.Content) == 0:
+			if !w.empty(e) {
+				return false
+			}
+		case e.Kind == yaml.MappingNode:
+			w.b = append(w.b, ' ')
+			if !w.mapping(e, indent+2, true) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// scalar writes a scalar; the lines of a literal block go at column indent.
+func (w *treeWriter) scalar(n *yaml.Node, indent int) bool {
+	s := n.Value
+	switch n.Tag {
+	case "!!str":
+	case "!!int":
+		if i, err := strconv.ParseInt(s, 10, 64); err != nil || n.Style != 0 || strconv.FormatInt(i, 10) != s {
+			return false
+		}
+	case "!!bool":
+		if n.Style != 0 || s != "true" && s != "false" {
+			return false
+		}
+	case "!!null":
+		if n.Style != 0 || s != "null" {
+			return false
+		}
+	default:
+		return false
+	}
+	switch n.Style {
+	case 0:
+		if s == "" || !printable(s, false) {
+			return false
+		}
+		if n.Tag == "!!str" {
+			// yaml.v3 writes a plain !!str as it is only where it is allowed plain, and
+			// reads it back as a string.
+			if !blockPlainAllowed(s) || !resolvesToString(s) || isBase60Float(s) || s == "<<" {
+				return false
+			}
+		}
+		w.b = append(w.b, s...)
+	case yaml.SingleQuotedStyle:
+		if s == "" || !printable(s, false) {
+			return false
+		}
+		w.b = append(w.b, '\'')
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\'' {
+				w.b = append(w.b, '\'')
+			}
+			w.b = append(w.b, s[i])
+		}
+		w.b = append(w.b, '\'')
+	case yaml.DoubleQuotedStyle:
+		if !printable(s, true) {
+			return false
+		}
+		w.b = append(w.b, '"')
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; c {
+			case '"', '\\':
+				w.b = append(w.b, '\\', c)
+			case '\n':
+				w.b = append(w.b, '\\', 'n')
+			default:
+				w.b = append(w.b, c)
+			}
+		}
+		w.b = append(w.b, '"')
+	case yaml.LiteralStyle:
+		// Only a block with neither an indentation hint (a leading space or line break)
+		// nor the keep hint (more than one final line break), and which yaml.v3 writes
+		// as a block: no trailing space, no space before a line break.
+		if s == "" || !printable(s, true) || s[0] == ' ' || s[0] == '\n' || s[len(s)-1] == ' ' || strings.Contains(s, " \n") ||
+			strings.HasSuffix(s, "\n\n") {
+			return false
+		}
+		w.b = append(w.b, '|')
+		if s[len(s)-1] != '\n' {
+			w.b = append(w.b, '-')
+		}
+		w.b = append(w.b, '\n')
+		breaks := true
+		for i := 0; i < len(s); i++ {
+			if s[i] == '\n' {
+				w.b = append(w.b, '\n')
+				breaks = true
+				continue
+			}
+			if breaks {
+				w.indent(indent)
+			}
+			w.b = append(w.b, s[i])
+			breaks = false
+		}
+		if s[len(s)-1] == '\n' {
+			w.b = w.b[:len(w.b)-1] // the caller ends the line
+		}
+	default:
+		return false
+	}
+	return true
+}

@@ -52,6 +52,9 @@ func treeDiff(path string, a, b *yaml.Node) string {
 	return ""
 }
 
+// textDirect counts the trees checkRender saw treeText write.
+var textDirect int
+
 // checkRender compares render and renderSlow on a policy, and says whether render built
 // the tree directly.
 func checkRender(t *testing.T, name string, r *run, p *Policy) bool {
@@ -81,12 +84,24 @@ func checkRender(t *testing.T, name string, r *run, p *Policy) bool {
 	if ft != st {
 		t.Fatalf("%s: policy %s: text\n%s\nthe long way\n%s", name, p.Name, ft, st)
 	}
+	for _, n := range []*yaml.RNode{fast, slow} {
+		if tt, ok := treeText(n.Document()); ok {
+			textDirect++
+			if tt != st {
+				t.Fatalf("%s: policy %s: treeText gives\n%s\nString gives\n%s", name, p.Name, tt, st)
+			}
+		}
+		if tt, err := treeString(n); err != nil || tt != st {
+			t.Fatalf("%s: policy %s: treeString gives %v\n%s\nString gives\n%s", name, p.Name, err, tt, st)
+		}
+	}
 	return direct
 }
 
 // TestRenderTreeRuns compares the two on every policy of every fixture and corpus run,
 // under both output formats.
 func TestRenderTreeRuns(t *testing.T) {
+	textDirect = 0
 	runs := fixtureRuns(t)
 	if !testing.Short() {
 		runs = append(runs, corpusRuns(t)...)
@@ -116,10 +131,10 @@ func TestRenderTreeRuns(t *testing.T) {
 			}
 		}
 	}
-	if total == 0 || direct < total*9/10 {
-		t.Fatalf("%d of %d policies rendered directly, want most", direct, total)
+	if total == 0 || direct < total*9/10 || textDirect < total*9/10 {
+		t.Fatalf("%d of %d policies rendered directly, %d of %d trees written directly, want most", direct, total, textDirect, 2*total)
 	}
-	t.Logf("%d of %d policies rendered directly", direct, total)
+	t.Logf("%d of %d policies rendered directly, %d of %d trees written directly", direct, total, textDirect, 2*total)
 }
 
 // awkwardStrings are strings with YAML corners: YAML 1.1 values, indicators, quotes,
@@ -155,17 +170,13 @@ func awkwardPolicy(engine Engine, strs []string, asKeys bool) *Policy {
 		}
 	}
 	for _, m := range []map[string]string{labels, annotations, selector.MatchLabels} {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		if !sortKeys(keys) {
+		if !totalKeys(m) {
 			return nil
 		}
 	}
-	name := "p"
+	name := "p" // a name as the plan makes them: it is in the "# Source:" comment too
 	if len(strs) > 0 {
-		name = strs[0]
+		name = objectName(strs[0])
 	}
 	return &Policy{
 		Engine: engine, Name: name, Namespace: strings.Join(strs, ""), For: "workload/" + name,
@@ -176,11 +187,22 @@ func awkwardPolicy(engine Engine, strs []string, asKeys bool) *Policy {
 	}
 }
 
+// totalKeys is whether yaml.v2's order of the keys of m is total, so that the long way
+// writes them in one order, not in the map's.
+func totalKeys(m map[string]string) bool {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return sortKeys(keys)
+}
+
 // TestRenderTreeAwkward compares the two on policies made of awkward strings, one string a
 // policy and in random groups, under every engine.
 func TestRenderTreeAwkward(t *testing.T) {
 	rnd := rand.New(rand.NewSource(1))
 	total, direct := 0, 0
+	textDirect = 0
 	check := func(engine Engine, r *run, strs ...string) {
 		for _, asKeys := range []bool{false, true} {
 			p := awkwardPolicy(engine, strs, asKeys)
@@ -215,5 +237,5 @@ func TestRenderTreeAwkward(t *testing.T) {
 	if direct < total/3 { // a group with one string that goes the long way goes whole
 		t.Fatalf("%d of %d policies rendered directly, want most", direct, total)
 	}
-	t.Logf("%d of %d policies rendered directly", direct, total)
+	t.Logf("%d of %d policies rendered directly, %d of %d trees written directly", direct, total, textDirect, 2*total)
 }
