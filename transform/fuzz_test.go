@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
@@ -784,4 +785,37 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		write("FuzzProcess", name+"-"+variant, []byte(fixedChart), string(js))
 	}
+}
+
+// FuzzRender renders policies whose names, labels, annotations and selectors carry the
+// fuzzed strings, as keys and as values, under every engine: render (which builds the tree
+// directly where it can) and renderSlow (which encodes the object as YAML text and parses
+// it) must give the same tree and the same text, or the same error.
+func FuzzRender(f *testing.F) {
+	for i, s := range awkwardStrings {
+		f.Add(uint8(i), s, awkwardStrings[(i+1)%len(awkwardStrings)], "v", s)
+	}
+	f.Fuzz(func(t *testing.T, n uint8, a, b, c, d string) {
+		var engines []Engine
+		for _, e := range Engines {
+			if _, ok := renderers[e]; ok {
+				engines = append(engines, e)
+			}
+		}
+		engine := engines[int(n)%len(engines)]
+		format := []Format{FormatHelm3, FormatHelm4, FormatPlain}[int(n/16)%3]
+		r := &run{opts: Options{Format: format}}
+		for _, asKeys := range []bool{false, true} {
+			if p := awkwardPolicy(engine, []string{a, b, c, d}, asKeys); p != nil {
+				checkRender(t, string(engine), r, p)
+			}
+		}
+		sel := &metav1.LabelSelector{MatchLabels: map[string]string{a: b, c: d}}
+		p := &Policy{Engine: engine, Name: objectName(a), Namespace: b, For: c, Selector: sel,
+			Labels: map[string]string{b: c}, Annotations: map[string]string{d: a},
+			Ingress: []Rule{{Peers: []networkingv1.NetworkPolicyPeer{{PodSelector: sel, NamespaceSelector: sel}}}}}
+		if totalKeys(sel.MatchLabels) && totalKeys(p.Labels) && totalKeys(p.Annotations) {
+			checkRender(t, string(engine), r, p)
+		}
+	})
 }
