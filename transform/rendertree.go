@@ -21,7 +21,8 @@ import (
 //
 // It does this only for what it is sure to reproduce: JSON whose strings are printable
 // ASCII and line feeds (none in keys), whose numbers are 64-bit integers, with no long
-// key, and strings of at most maxTreeString characters. It returns false for anything else, which then goes the long way.
+// key, and strings of at most maxTreeString characters. It returns false for anything
+// else, which then goes the long way.
 func objectTree(j []byte) (*yaml.RNode, bool) {
 	for _, c := range j {
 		if c >= 0x7f {
