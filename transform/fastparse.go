@@ -93,10 +93,11 @@ type fastParser struct {
 // parser would build, without comments. ok is false when the document is outside the
 // subset, or holds nothing but comments: it must then be parsed by the parser.
 func fastParse(raw []byte) (doc *yaml.Node, ok bool) {
-	if len(raw) == 0 {
+	lines, ok := asciiText(raw)
+	if !ok || len(raw) == 0 {
 		return nil, false
 	}
-	lines := bytes.Count(raw, []byte("\n")) + 1
+	lines++
 	p := fastParser{
 		src:   string(raw),
 		nodes: make([]yaml.Node, 0, 2*lines+4),
@@ -116,9 +117,6 @@ func fastParse(raw []byte) (doc *yaml.Node, ok bool) {
 		line, start := raw[pos:end], pos
 		pos = end + 1
 		p.line++
-		if !asciiLine(line) {
-			return nil, false
-		}
 		if p.line == 1 && bytes.HasPrefix(line, []byte("---")) {
 			if !blankOrComment(line[3:]) {
 				return nil, false
@@ -152,25 +150,35 @@ func fastParse(raw []byte) (doc *yaml.Node, ok bool) {
 	return doc, true
 }
 
-// asciiLine tells whether a line is printable ASCII: no tab, no control character, no
-// byte of a multi-byte character.
-func asciiLine(b []byte) bool {
+// asciiText tells whether a document is lines of printable ASCII (no tab, no control
+// character, no byte of a multi-byte character), and counts its line feeds. It runs
+// before anything is allocated, so that refusing such a document costs little.
+func asciiText(b []byte) (lineFeeds int, ok bool) {
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
 		w := binary.LittleEndian.Uint64(b[i:])
 		const ones, highs = 0x0101010101010101, 0x8080808080808080
 		below := (w - 0x20*ones) & ^w & highs // some byte is below 0x20
 		del := (w ^ 0x7f*ones - ones) & ^(w ^ 0x7f*ones) & highs
-		if (w&highs)|below|del != 0 {
-			return false
+		if (w&highs)|below|del == 0 {
+			continue
+		}
+		for _, c := range b[i : i+8] {
+			if c == '\n' {
+				lineFeeds++
+			} else if c < 0x20 || c >= 0x7f {
+				return 0, false
+			}
 		}
 	}
-	for ; i < len(b); i++ {
-		if b[i] < 0x20 || b[i] >= 0x7f {
-			return false
+	for _, c := range b[i:] {
+		if c == '\n' {
+			lineFeeds++
+		} else if c < 0x20 || c >= 0x7f {
+			return 0, false
 		}
 	}
-	return true
+	return lineFeeds, true
 }
 
 // node takes a node from the slab.

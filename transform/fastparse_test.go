@@ -451,3 +451,26 @@ func TestFastTreesAreCut(t *testing.T) {
 		t.Error("no document was read by fastParse")
 	}
 }
+
+// TestASCIIText checks the word-at-a-time check of asciiText against a byte-at-a-time one,
+// with every byte value at every position of a text longer than a word.
+func TestASCIIText(t *testing.T) {
+	base := []byte("metadata:\n  name: x-0123456789 # y\n")
+	for pos := range base {
+		for c := 0; c < 256; c++ {
+			text := append([]byte(nil), base...)
+			text[pos] = byte(c)
+			want, wantOK := 0, true
+			for _, b := range text {
+				if b == '\n' {
+					want++
+				} else if b < 0x20 || b >= 0x7f {
+					wantOK = false
+				}
+			}
+			if n, ok := asciiText(text); ok != wantOK || ok && n != want {
+				t.Fatalf("asciiText(%q) = %d, %v", text, n, ok)
+			}
+		}
+	}
+}
