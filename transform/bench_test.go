@@ -279,3 +279,52 @@ func BenchmarkNodeJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFastParse measures fastParse against the parser (parseDocument) on the
+// documents of the real renders that Process reads and cuts down to stubs: workloads and
+// Services. "fast" counts the documents fastParse accepts; the others would be parsed.
+func BenchmarkFastParse(b *testing.B) {
+	var docs [][]byte
+	size := 0
+	for _, f := range corpus(b) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, seg := range splitDocuments(data) {
+			node, err := parseDocument(seg.raw, 1)
+			if err != nil || node == nil || !fastKinds[stringField(node, "kind")] {
+				continue
+			}
+			docs = append(docs, seg.raw)
+			size += len(seg.raw)
+		}
+	}
+	b.Run("fastParse", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		fast := 0
+		for b.Loop() {
+			fast = 0
+			for _, raw := range docs {
+				if _, ok := fastParse(raw); ok {
+					fast++
+				}
+			}
+		}
+		b.ReportMetric(float64(len(docs)), "docs")
+		b.ReportMetric(float64(fast), "fast")
+	})
+	b.Run("yaml.v3", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, raw := range docs {
+				if _, err := parseDocument(raw, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportMetric(float64(len(docs)), "docs")
+	})
+}

@@ -36,6 +36,47 @@ func FuzzReadStream(f *testing.F) {
 	})
 }
 
+// FuzzFastParse feeds arbitrary documents to fastParse: whatever it accepts, the parser
+// must accept and build the same tree (see checkFastParse). A one-line input is also
+// taken as a plain scalar, whose tag resolvePlain must give as the parser does. The seeds
+// are shapes of TestFastParse and the small fixture documents fastParse accepts.
+func FuzzFastParse(f *testing.F) {
+	for _, s := range []string{
+		"---\n# Source: c/d.yaml\na:\n  b: [c, {d: 'e'}]\n  f:\n  - g: |-\n      h\n\n    i: \"j\\u00e9\"\nk:\n  {}\nl: 0x1F\n",
+		"a: |+\n  b\n\n  c\n\nd:\n-\n- # e\n  - f\n",
+		"1_000", "2001-12-14", "-.inf", "0o17", "1e3",
+	} {
+		f.Add([]byte(s))
+	}
+	files, _ := filepath.Glob("../fixtures/*/input.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, seg := range splitDocuments(data) {
+			if _, ok := fastParse(seg.raw); ok && len(seg.raw) < 2000 {
+				f.Add(seg.raw)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		checkFastParse(t, doc)
+		if n, ok := asciiText(doc); len(doc) == 0 || n > 0 || !ok {
+			return
+		}
+		var n yaml.Node
+		if yaml.Unmarshal(append([]byte("a: "), doc...), &n) != nil || len(n.Content) != 1 || len(n.Content[0].Content) != 2 {
+			return
+		}
+		if v := n.Content[0].Content[1]; v.Kind == yaml.ScalarNode && v.Style == 0 && v.Value == string(doc) && v.Value != "<<" {
+			if got := resolvePlain(v.Value); got != v.Tag {
+				t.Fatalf("resolvePlain(%q) = %s, the parser's %s", v.Value, got, v.Tag)
+			}
+		}
+	})
+}
+
 // FuzzParseLayer feeds arbitrary text to the config decoder. It either refuses the text or
 // returns a tree that merges, validates and decodes without error, the same each time.
 func FuzzParseLayer(f *testing.F) {

@@ -127,7 +127,7 @@ func stringKey(k *yaml.Node) bool {
 		if k.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 			return true
 		}
-		return resolvePlain(k.Value) == plainString
+		return plainValue(k.Value) == plainString
 	}
 	return false
 }
@@ -150,7 +150,7 @@ func (e *nodeEncoder) scalar(n *yaml.Node) bool {
 		return false // !!binary, !!merge, long forms, custom tags
 	}
 	var tag string
-	switch r := resolvePlain(n.Value); r {
+	switch r := plainValue(n.Value); r {
 	case plainString:
 		tag = yaml.NodeTagString
 		if n.Tag == "" {
@@ -204,8 +204,9 @@ func (e *nodeEncoder) decodeScalar(n *yaml.Node) bool {
 	return true
 }
 
-// What a plain scalar (an untagged one, not quoted, not a block scalar) resolves to in
-// yaml.v3 (its resolve("", value)); plainOther when not worked out here.
+// What a plain scalar (an untagged one, not quoted, not a block scalar) decodes to in
+// yaml.v3 (its resolve("", value)), as plainValue tells it; plainOther when not worked out
+// here.
 const (
 	plainOther = iota
 	plainString
@@ -216,7 +217,10 @@ const (
 	plainDecimal // digits, a point and digits: a float64 unless ParseFloat fails
 )
 
-func resolvePlain(s string) int {
+// plainValue is what a plain scalar decodes to. (resolvePlain, in fastparse.go, gives the
+// tag the parser puts on a plain scalar; this tells apart the values nodeJSON writes
+// itself.)
+func plainValue(s string) int {
 	switch s {
 	case "", "~", "null", "Null", "NULL":
 		return plainNull

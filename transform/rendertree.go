@@ -240,8 +240,6 @@ func init() {
 	}
 }
 
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
-
 // resolvesToString is whether go.yaml.in/yaml/v2's resolve, untagged, makes a string of s:
 // the same steps, in the same order.
 func resolvesToString(s string) bool {

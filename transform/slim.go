@@ -31,9 +31,11 @@ func (d *Document) slim() {
 	if dec.workload != nil {
 		dec.workload.Object = nil // discovery puts its own Object here; this one holds the full tree
 	}
-	dec.object = Object{APIVersion: o.APIVersion, Kind: o.Kind, Name: o.Name, Namespace: o.Namespace}
+	// The strings are copied: those of a tree fastParse built are slices of one copy of the
+	// document's text, which they would keep alive.
+	dec.object = Object{APIVersion: strings.Clone(o.APIVersion), Kind: strings.Clone(o.Kind), Name: strings.Clone(o.Name), Namespace: strings.Clone(o.Namespace)}
 	if d.hook {
-		dec.annotations = map[string]string{AnnotationHook: o.annotations()[AnnotationHook]}
+		dec.annotations = map[string]string{AnnotationHook: strings.Clone(o.annotations()[AnnotationHook])}
 	}
 	d.Node = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
 	d.decoded = dec
