@@ -834,7 +834,8 @@ func resolvePlain(in string) string {
 	return "!!str"
 }
 
-// timestampLike is the parser's parseTimestamp, without the time.
+// timestampLike is the parser's parseTimestamp, without the time; go.yaml.in/yaml/v2 reads
+// timestamps the same way.
 func timestampLike(s string) bool {
 	i := 0
 	for ; i < len(s); i++ {

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -251,7 +250,7 @@ func resolvesToString(s string) bool {
 		if yaml11Map[s] {
 			return false
 		}
-		if parseTimestamp(s) {
+		if timestampLike(s) {
 			return false
 		}
 		plain := strings.ReplaceAll(s, "_", "")
@@ -303,32 +302,6 @@ func isBase60Float(s string) bool {
 		return false
 	}
 	return base60float.MatchString(s)
-}
-
-var allowedTimestampFormats = []string{
-	"2006-1-2T15:4:5.999999999Z07:00",
-	"2006-1-2t15:4:5.999999999Z07:00",
-	"2006-1-2 15:4:5.999999999",
-	"2006-1-2",
-}
-
-// parseTimestamp is whether go.yaml.in/yaml/v2 reads s as a timestamp.
-func parseTimestamp(s string) bool {
-	i := 0
-	for ; i < len(s); i++ {
-		if c := s[i]; c < '0' || c > '9' {
-			break
-		}
-	}
-	if i != 4 || i == len(s) || s[i] != '-' {
-		return false
-	}
-	for _, format := range allowedTimestampFormats {
-		if _, err := time.Parse(format, s); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // sortKeys sorts the keys of a mapping as go.yaml.in/yaml/v2 does (keyList.Less, which
