@@ -156,6 +156,9 @@ type Layer struct {
 	Object string // the object that held it, or "--config FILE"
 	Where  string // the field of the object that held it
 	Tree   map[string]any
+	// pruned lists the field paths taken out of Tree because their shape was wrong:
+	// ParseLayer reported them, and the meaning of the rest can still be checked.
+	pruned []string
 }
 
 // Source names the layer in messages.
@@ -171,7 +174,9 @@ func (l *Layer) Source() string {
 const maxConfigNodes = 100000
 
 // ParseLayer decodes one config document strictly: every unknown key and every value of the
-// wrong type is reported with its field path.
+// wrong type is reported with its field path. When only such shapes are wrong, the layer
+// comes back beside the error, without them, so that the caller can still check what the
+// rest means and report that too.
 func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(text))
 	var doc yaml.Node
@@ -197,10 +202,11 @@ func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) 
 	if !ok {
 		return nil, fmt.Errorf("must be a mapping with a networkPolicy key, not %s", aTypeName(v))
 	}
-	if errs := checkShape(tree, reflect.TypeFor[Values](), ""); len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	l := &Layer{Level: level, Object: object, Where: where, Tree: tree}
+	if errs, _ := checkShape(tree, reflect.TypeFor[Values](), "", &l.pruned); len(errs) > 0 {
+		return l, errors.Join(errs...)
 	}
-	return &Layer{Level: level, Object: object, Where: where, Tree: tree}, nil
+	return l, nil
 }
 
 // plain converts a YAML node into maps, slices and scalars by their resolved tags, so that
@@ -315,94 +321,105 @@ func stringsOf[T ~string](all []T) []string {
 
 // checkShape checks a plain value against the Go type it will be decoded into, naming
 // every unknown key (with the allowed ones) and every mistyped value by its field path.
-// A null anywhere is accepted: in a layer it deletes the key beneath.
-func checkShape(v any, t reflect.Type, path string) []error {
+// A null anywhere is accepted: in a layer it deletes the key beneath. It takes what it
+// reports out of the tree, so that the meaning of the rest can still be checked: a field
+// of a mapping goes alone, a list with any bad element goes whole (so that the indexes of
+// later findings stay those of the text). The path of each value taken out is added to
+// pruned; bad says v itself is wrong and its parent must drop it.
+func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []error, bad bool) {
 	if v == nil {
-		return nil
+		return nil, false
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	at := func(what string) error {
-		return fmt.Errorf("%s: %s", displayPath(path), what)
+	at := func(what string) []error {
+		return []error{fmt.Errorf("%s: %s", displayPath(path), what)}
 	}
 	if t == intOrStringType {
 		switch v.(type) {
 		case int64, string:
-			return nil
+			return nil, false
 		}
-		return []error{at("must be a port number or name, not " + aTypeName(v))}
+		return at("must be a port number or name, not " + aTypeName(v)), true
 	}
 	switch t.Kind() {
-	case reflect.Struct:
+	case reflect.Struct, reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return []error{at("must be a mapping, not " + aTypeName(v))}
+			return at("must be a mapping, not " + aTypeName(v)), true
 		}
-		fields := jsonFields(t)
-		var errs []error
+		isStruct := t.Kind() == reflect.Struct
+		var fields map[string]jsonField
+		if isStruct {
+			fields = jsonFields(t)
+		} else if t.Elem().Kind() == reflect.Interface {
+			return nil, false
+		}
 		for _, k := range sortedKeys(m) {
-			f, ok := fields[k]
-			if !ok {
-				errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(join(path, k)), strings.Join(sortedKeys(fields), ", ")))
-				continue
+			p := join(path, k)
+			var elem reflect.Type
+			if isStruct {
+				f, ok := fields[k]
+				if !ok {
+					errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(p), strings.Join(sortedKeys(fields), ", ")))
+					delete(m, k)
+					*pruned = append(*pruned, p)
+					continue
+				}
+				elem = f.Type
+			} else {
+				elem = t.Elem()
 			}
-			errs = append(errs, checkShape(m[k], f.Type, join(path, k))...)
+			e, bad := checkShape(m[k], elem, p, pruned)
+			errs = append(errs, e...)
+			if bad {
+				delete(m, k)
+				*pruned = append(*pruned, p)
+			}
 		}
-		return errs
-	case reflect.Map:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return []error{at("must be a mapping, not " + aTypeName(v))}
-		}
-		if t.Elem().Kind() == reflect.Interface {
-			return nil
-		}
-		var errs []error
-		for _, k := range sortedKeys(m) {
-			errs = append(errs, checkShape(m[k], t.Elem(), join(path, k))...)
-		}
-		return errs
+		return errs, false
 	case reflect.Slice:
 		s, ok := v.([]any)
 		if !ok {
-			return []error{at("must be a list, not " + aTypeName(v))}
+			return at("must be a list, not " + aTypeName(v)), true
 		}
-		var errs []error
+		var inner []string // what the elements prune goes with the list
 		for i, e := range s {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			if e == nil {
 				errs = append(errs, fmt.Errorf("%s: must not be null", p))
 				continue
 			}
-			errs = append(errs, checkShape(e, t.Elem(), p)...)
+			e, _ := checkShape(e, t.Elem(), p, &inner)
+			errs = append(errs, e...)
 		}
-		return errs
+		return errs, len(errs) > 0
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return []error{at(fmt.Sprintf("must be true or false, not the %s %s", typeName(v), quote(v)))}
+			return at(fmt.Sprintf("must be true or false, not the %s %s", typeName(v), quote(v))), true
 		}
 	case reflect.String:
 		str, ok := v.(string)
 		if !ok {
-			return []error{at(fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v)))}
+			return at(fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v))), true
 		}
 		if allowed, ok := enums[t]; ok && str != "" && !oneOf(str, allowed) {
-			return []error{at(fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", ")))}
+			return at(fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", "))), true
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		i, ok := v.(int64)
 		if !ok {
-			return []error{at(fmt.Sprintf("must be an integer, not the %s %s", typeName(v), quote(v)))}
+			return at(fmt.Sprintf("must be an integer, not the %s %s", typeName(v), quote(v))), true
 		}
 		if t.Kind() == reflect.Int32 && (i < math.MinInt32 || i > math.MaxInt32) {
-			return []error{at(fmt.Sprintf("%d is out of range", i))}
+			return at(fmt.Sprintf("%d is out of range", i)), true
 		}
 	case reflect.Interface:
 	default:
-		return []error{at("unsupported type " + t.String())}
+		return at("unsupported type " + t.String()), true
 	}
-	return nil
+	return nil, false
 }
 
 func quote(v any) string {
@@ -461,6 +478,20 @@ type Merged struct {
 	Origins map[string]*Layer
 	// Layers are the layers merged, lowest first.
 	Layers []*Layer
+}
+
+// unknown tells whether a layer set path, or a parent of it, to a value of the wrong shape,
+// which ParseLayer took out: what the layer meant there is unknown, and no check may take
+// the value beneath for what the user chose.
+func (m *Merged) unknown(path string) bool {
+	for _, l := range m.Layers {
+		for _, p := range l.pruned {
+			if p == path || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Origin returns the layer that set path or the deepest set parent of it, nil if none.

@@ -41,9 +41,13 @@ func (r *run) readCarrier(o *Object) []*Layer {
 			for _, e := range splitErrors(err) {
 				r.fs.errorf(o.ID(), where, e.Error())
 			}
-			return
 		}
-		layers = append(layers, l)
+		if l != nil {
+			// Also with fields of the wrong shape, taken out: the run fails on those, and
+			// what the rest means is checked all the same, so that one run reports every
+			// problem of the config.
+			layers = append(layers, l)
+		}
 	}
 	read(nil, "annotation "+AnnotationConfig)
 	if o.isWorkload() && o.templatePath() != nil {
@@ -93,6 +97,9 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 		return nil
 	}
 	bad := false
+	for _, l := range m.Layers {
+		bad = bad || len(l.pruned) > 0 // reported when it was read
+	}
 	for _, e := range m.Validate() {
 		bad = true
 		if l := m.Origin(e.Path); l != nil {

@@ -454,6 +454,23 @@ func checkParseLayer(t *testing.T, text []byte) {
 		if err.Error() == "" {
 			t.Fatalf("an error without a message")
 		}
+		if l == nil {
+			return
+		}
+		// A layer given back beside an error has lost what was reported: the rest has
+		// the right shape and merges, so its meaning can be checked.
+		if len(l.pruned) == 0 {
+			t.Fatalf("a layer beside the error %v, with nothing taken out", err)
+		}
+		var again []string
+		if errs, bad := checkShape(l.Tree, reflect.TypeFor[Values](), "", &again); len(errs) > 0 || bad {
+			t.Fatalf("what is left after %v is still refused: %v", err, errs)
+		}
+		m, err := Merge(l)
+		if err != nil {
+			t.Fatalf("what is left does not merge: %v", err)
+		}
+		_ = m.Validate()
 		return
 	}
 	if l.Tree == nil {

@@ -118,7 +118,10 @@ func (m *Merged) Validate() []pathError {
 	if p := np.Egress.DNSProfile; p != "" && !oneOf(p, DNSProfiles) {
 		add("networkPolicy.egress.dnsProfile", "%q: must be one of %s", p, list(DNSProfiles))
 	}
-	if o := np.DefaultDeny.Order; o != nil && m.EngineOrDefault() == EngineClusterNetworkPolicy && (*o < 1 || *o > maxClusterNetworkPolicy) {
+	// Checks that relate two fields skip a field that a layer gave the wrong shape, as its
+	// value is then not the user's.
+	engineKnown := !m.unknown("networkPolicy.engine")
+	if o := np.DefaultDeny.Order; o != nil && engineKnown && m.EngineOrDefault() == EngineClusterNetworkPolicy && (*o < 1 || *o > maxClusterNetworkPolicy) {
 		add("networkPolicy.defaultDeny.order", "%d: a ClusterNetworkPolicy priority must be 1..1000 (lower wins), so the chart default 2000 does not apply to this engine; set an order in 1..1000 for the deny (allowlists take order-1) or remove it to use 1000; this holds with the deny on or off, because the allowlists are placed relative to it", *o)
 	}
 	for _, r := range []struct {
@@ -160,7 +163,7 @@ func (m *Merged) Validate() []pathError {
 			add(fmt.Sprintf("networkPolicy.egress.apiserver.ports[%d]", i), "%d: a port must be 1..65535", p)
 		}
 	}
-	if !np.Egress.Enabled {
+	if !np.Egress.Enabled && !m.unknown("networkPolicy.egress.enabled") {
 		off := "egress rules are set while networkPolicy.egress.enabled is false; they would be ignored: set networkPolicy.egress.enabled: true (and allow DNS and the kube-apiserver), or remove them"
 		if len(np.Egress.To) > 0 {
 			add("networkPolicy.egress.to", "%s", off)
@@ -174,7 +177,7 @@ func (m *Merged) Validate() []pathError {
 			}
 		}
 	}
-	if engine != "" || np.Engine == "" {
+	if engineKnown && (engine != "" || np.Engine == "") {
 		selected := m.EngineOrDefault()
 		for _, e := range Engines[1:] {
 			pt := np.Passthrough(e)
