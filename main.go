@@ -177,8 +177,19 @@ const memoryHeadroom = 30 << 20
 
 var errHelp = flag.ErrHelp
 
+// eachLine puts prefix before every line of err, so that each problem is a line of its own
+// that names its object.
+func eachLine(prefix string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return errors.New(strings.Join(lines, "\n"))
+}
+
 func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts := transform.Options{Namespace: o.namespace, Release: o.release, Strict: o.strict}
+	var configErr error
 	if o.configFile != "" {
 		text, err := os.ReadFile(o.configFile)
 		if err != nil {
@@ -186,13 +197,23 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 		}
 		l, err := transform.ParseLayer(text, transform.LevelFile, "--config "+o.configFile, "")
 		if err != nil {
-			return fmt.Errorf("helm-netpol: --config %s: %w", o.configFile, err)
+			configErr = eachLine("helm-netpol: --config "+o.configFile+": ", err)
+			if l == nil {
+				return configErr
+			}
 		}
 		opts.Config = l
 	}
 	input, err := readInput(stdin)
 	if err != nil {
-		return fmt.Errorf("helm-netpol: stdin: %v", err)
+		return errors.Join(configErr, fmt.Errorf("helm-netpol: stdin: %v", err))
+	}
+	if configErr != nil {
+		// The config file has fields of the wrong shape, set aside: the run fails, but it
+		// still goes, writing nothing, so that what the rest of the config means (and the
+		// stream) is checked too and every problem is listed at once.
+		_, _, err := transform.Process(input, opts)
+		return errors.Join(configErr, err)
 	}
 	// On a large stream the heap now holds the input and the chunks it was read in;
 	// collecting here sets the next goal from the input alone. What lives to the end is
