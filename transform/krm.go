@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -34,6 +35,7 @@ func isResourceList(s *Stream) bool {
 // index annotation is added.
 func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte, *Result, error) {
 	opts.keepText = false // the ResourceList writer encodes the items' trees itself
+	var configErrs Errors
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {
@@ -44,11 +46,14 @@ func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte
 			o := newObject(fc)
 			l, err := ParseLayer([]byte(text), LevelRelease, "functionConfig "+o.ID(), "annotation "+AnnotationConfig)
 			if err != nil {
-				var errs Errors
 				for _, e := range splitErrors(err) {
-					errs = append(errs, Finding{Severity: SeverityError, Object: "functionConfig " + o.ID(), Where: "annotation " + AnnotationConfig, What: e.Error()})
+					configErrs = append(configErrs, Finding{Severity: SeverityError, Object: "functionConfig " + o.ID(), Where: "annotation " + AnnotationConfig, What: e.Error()})
 				}
-				return nil, nil, errs
+				if l == nil {
+					return nil, nil, configErrs
+				}
+				// Fields of the wrong shape are set aside, and the run goes on, to fail
+				// with every problem of the config and the items listed at once.
 			}
 			opts.releaseConfig = l
 		}
@@ -56,6 +61,13 @@ func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte
 	opts.Format = FormatPlain
 	var res Result
 	out, err := Inject{Options: opts, Result: &res}.Filter(items)
+	if configErrs != nil {
+		var more Errors
+		if !errors.As(err, &more) && err != nil {
+			return nil, &res, errors.Join(configErrs, err)
+		}
+		return nil, &res, append(configErrs, more...)
+	}
 	if err != nil {
 		return nil, &res, err
 	}
