@@ -48,18 +48,7 @@ func FuzzFastParse(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	files, _ := filepath.Glob("../fixtures/*/input.yaml")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, seg := range splitDocuments(data) {
-			if _, ok := fastParse(seg.raw); ok && len(seg.raw) < 2000 {
-				f.Add(seg.raw)
-			}
-		}
-	}
+	addFixtureDocuments(f, func(raw []byte) bool { _, ok := fastParse(raw); return ok })
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		checkFastParse(t, doc)
 		if n, ok := asciiText(doc); len(doc) == 0 || n > 0 || !ok {
@@ -75,6 +64,23 @@ func FuzzFastParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// addFixtureDocuments seeds a fuzz target with the documents of the fixture inputs under
+// 2000 bytes that accept takes.
+func addFixtureDocuments(f *testing.F, accept func(raw []byte) bool) {
+	files, _ := filepath.Glob("../fixtures/*/input.yaml")
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, seg := range splitDocuments(data) {
+			if len(seg.raw) < 2000 && accept(seg.raw) {
+				f.Add(seg.raw)
+			}
+		}
+	}
 }
 
 // FuzzParseLayer feeds arbitrary text to the config decoder. It either refuses the text or

@@ -273,19 +273,7 @@ func FuzzQuickScan(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	// The small documents of the fixtures that the scan accepts.
-	files, _ := filepath.Glob("../fixtures/*/input.yaml")
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, seg := range splitDocuments(data) {
-			if _, ok := quickScan(seg.raw); ok && len(seg.raw) < 2000 {
-				f.Add(seg.raw)
-			}
-		}
-	}
+	addFixtureDocuments(f, func(raw []byte) bool { _, ok := quickScan(raw); return ok })
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		// One document: the stream reader cuts at "---" lines before the scan runs.
 		if segs := splitDocuments(doc); len(segs) != 1 {
