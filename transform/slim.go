@@ -28,11 +28,15 @@ func (d *Document) slim() {
 		return
 	}
 	dec := decodeObject(o)
-	if dec.workload != nil {
-		dec.workload.Object = nil // discovery puts its own Object here; this one holds the full tree
+	// The strings read from the tree are copied: those of a tree fastParse built are slices
+	// of one copy of the document's text, which they would keep alive. (What was decoded
+	// through JSON has strings of its own.)
+	if w := dec.workload; w != nil {
+		w.Object = nil // discovery puts its own Object here; this one holds the full tree
+		if w.Hook != nil {
+			w.Hook.Events = strings.Clone(w.Hook.Events)
+		}
 	}
-	// The strings are copied: those of a tree fastParse built are slices of one copy of the
-	// document's text, which they would keep alive.
 	dec.object = Object{APIVersion: strings.Clone(o.APIVersion), Kind: strings.Clone(o.Kind), Name: strings.Clone(o.Name), Namespace: strings.Clone(o.Namespace)}
 	if d.hook {
 		dec.annotations = map[string]string{AnnotationHook: strings.Clone(o.annotations()[AnnotationHook])}
