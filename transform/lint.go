@@ -89,7 +89,7 @@ func (r *run) lintOverlap(c *coverage) {
 	if sel == nil {
 		return
 	}
-	for _, w := range r.d.workloadsIn.in(r.d.ns(c.W.Namespace)) {
+	for _, w := range r.d.workloadsIn.carrying(r.d.ns(c.W.Namespace), c.W.Selector.MatchLabels) {
 		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.matches(sel) {
 			continue
 		}
@@ -238,14 +238,15 @@ func (r *run) checkApiserver(covered []*coverage) {
 // direction the allowlist governs) is an error unless networkPolicy.keepExisting.
 func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*Policy {
 	var rewritten []*Policy
-	coveredIn := newNSIndex(covered, func(c *coverage) string { return r.d.ns(c.W.Namespace) })
+	coveredNS := func(c *coverage) string { return r.d.ns(c.W.Namespace) }
+	coveredIn := newNSIndex(covered, coveredNS).byPairs(coveredNS, func(c *coverage) map[string]string { return c.W.PodLabels })
 	for _, cp := range chart {
 		spec := &cp.Policy.Spec
 		ingressType, egressType := policyTypes(spec)
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
 		done := false
 		sel := asSelector(&spec.PodSelector) // once, not once per covered workload
-		for _, c := range coveredIn.in(r.d.ns(cp.Namespace)) {
+		for _, c := range coveredIn.carrying(r.d.ns(cp.Namespace), spec.PodSelector.MatchLabels) {
 			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.matches(sel) {
 				continue
 			}

@@ -53,17 +53,36 @@ func (d *discovery) ns(namespace string) string {
 
 // index files what discovery found by namespace; it runs once discovery is done.
 func (d *discovery) index() {
-	d.servicesIn = newNSIndex(d.services, func(s *Service) string { return d.ns(s.Namespace) })
+	svcNS := func(s *Service) string { return d.ns(s.Namespace) }
+	d.servicesIn = newNSIndex(d.services, svcNS).byPairs(svcNS, selectorPair)
 	d.webhooksIn = newNSIndex(d.webhooks, func(r serviceRef) string { return d.ns(r.Namespace) })
-	d.workloadsIn = newNSIndex(d.workloads, func(w *Workload) string { return d.ns(w.Namespace) })
+	wNS := func(w *Workload) string { return d.ns(w.Namespace) }
+	d.workloadsIn = newNSIndex(d.workloads, wNS).byPairs(wNS, func(w *Workload) map[string]string { return w.PodLabels })
 	d.sameRelease = map[[2]string]*Rule{}
+}
+
+// selectorPair is the pair a Service is filed under in servicesIn: the first key of its
+// selector and its value. Pods the Service selects carry every pair of the selector, so
+// they carry this one. A Service without a selector selects no pods and is not filed.
+func selectorPair(s *Service) map[string]string {
+	if len(s.Spec.Selector) == 0 {
+		return nil
+	}
+	first, found := "", false
+	for k := range s.Spec.Selector {
+		if !found || k < first {
+			first, found = k, true
+		}
+	}
+	return map[string]string{first: s.Spec.Selector[first]}
 }
 
 // webhookPorts returns the container ports a webhook Service chain routes to the workload.
 func (d *discovery) webhookPorts(w *Workload) []rolePort {
 	var out []rolePort
+	services := d.servicesIn.filedUnder(d.ns(w.Namespace), w.PodLabels)
 	for _, ref := range d.webhooksIn.in(d.ns(w.Namespace)) {
-		for _, svc := range d.servicesIn.in(d.ns(w.Namespace)) {
+		for _, svc := range services {
 			if svc.Name != ref.Name || !sameNamespace(svc.Namespace, ref.Namespace, d.namespace) || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) {
 				continue
 			}
@@ -93,7 +112,7 @@ func (d *discovery) webhookPorts(w *Workload) []rolePort {
 
 // serviceTargets tells whether any Service that selects the workload's pods targets port.
 func (d *discovery) serviceTargets(w *Workload, p ContainerPort) bool {
-	for _, svc := range d.servicesIn.in(d.ns(w.Namespace)) {
+	for _, svc := range d.servicesIn.filedUnder(d.ns(w.Namespace), w.PodLabels) {
 		if len(svc.Spec.Selector) == 0 || !sameNamespace(svc.Namespace, w.Namespace, d.namespace) ||
 			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.PodLabels)) {
 			continue
