@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -166,4 +170,31 @@ func TestReadInput(t *testing.T) {
 	if _, err := readInput(io.MultiReader(bytes.NewReader(make([]byte, 70<<10)), iotest.ErrReader(boom))); !errors.Is(err, boom) {
 		t.Fatalf("a read error comes back as %v", err)
 	}
+}
+
+// TestSoftMemoryLimit: the limit holds while the live heap stays well under it, and is
+// lifted once a collection finds the live heap above liftAt of it.
+func TestSoftMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	const limit = 256 << 20
+	runtime.GC()
+	softMemoryLimit(limit)
+	collect := func() {
+		for range 3 {
+			runtime.GC()
+			time.Sleep(20 * time.Millisecond) // finalizers run on a goroutine of their own
+		}
+	}
+	collect()
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Fatalf("the limit is %d with a small live heap; want it kept at %d", got, limit)
+	}
+	big := make([]byte, limit*9/10+(16<<20)) // above liftAt of the limit
+	for deadline := time.Now().Add(time.Minute); debug.SetMemoryLimit(-1) != math.MaxInt64; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the limit is still %d with %d bytes live", debug.SetMemoryLimit(-1), len(big))
+		}
+		collect()
+	}
+	runtime.KeepAlive(big)
 }
