@@ -188,6 +188,35 @@ func TestFastParse(t *testing.T) {
 			"p: [ ]\nq: { }\nr: [ s ,t ]\n",
 		"flow in a list": "a:\n- {a: b}\n- [c]\n-  []\n",
 		"deep":           "a:\n  b:\n    - c:\n        - d:\n            e: f\n",
+		// Attacks on the contract: escapes whose value is not ASCII, or that stand for
+		// themselves, odd keys and plain values, nulls, comments and block scalars in odd
+		// places, long keys and values, numbers near the resolver's edges.
+		"escapes to non-ASCII": "a: \"\\x7f\\x80\\xff\"\nb: \"\\uFFFE\\uFFFF\\uFEFF\\u0085\\u2028\"\nc: \"\\U0010FFFF\"\nd: \"\\x00\\u0000\"\n",
+		"escaped quotes":       "a: \"\\'\"\nb: \"\\\"\"\nc: \"\\\\\"\nd: \"a\\\\\"\ne: \"\\ \"\nf: ''''\ng: ''''''\nh: 'a'''\ni: '''a'\n",
+		"odd keys":             "a.b/c: d\n$x: y\na1.b: c\na/b/: c\n_: _a\n'': a\n\"\": b\n'a\"b': c\n\"a'b\": d\n\"a #b\": e\n\"a: b\": f\n",
+		"dots key":             "a:\n  ...: b\n",
+		"duplicate keys":       "a: 1\na: 2\nb:\n  c: d\nb: e\n'a': f\n",
+		"odd plain values":     "a: a:b\nb: a :b\nc: ?x\nd: x?\ne: b &x\nf: x&y\ng: ---\nh: ...\ni: --- x\nj: b#c # d\nk: b :c\nl: http://x\n",
+		"odd values in a list": "a:\n- ---\n- ...\n- :b\n- ?b\n- -b\n- -1\n- '-'\n",
+		"wide values":          "key:    value\nb: value   \nc:  'x'  \nd:   [a]  # c\n",
+		"only a key":           "key:",
+		"flows": "a: [a,b]\nb: [[a], [[b]]]\nc: {a: {b: {c: d}}}\nd: [{}, []]\ne: {1: 2}\nf: [.5, 1_000, 0x1F]\ng: ['a''b', \"c\\\"d\"]\n" +
+			"h: [\"a, b\", \"a]\"]\ni: {\"a\": b, 'c': 'd'}\n",
+		"flow depth 21":     "a: " + strings.Repeat("[", 21) + strings.Repeat("]", 21) + "\n",
+		"own-line values":   "a:\n  ?x\nb:\n  :x\nc:\n  -x\nd:\n  x y\ne:\n  x # c\nf:\n    x\ng:\n",
+		"null entries":      "a:\n-\n g\n-\nb:\n -\n  g\nc:\n- \n- x\nd:\n  -\n  - x\ne:\n- a:\n- b\n",
+		"comments":          "a: # c\n  - b\nc: # c\n- d\ne:\n# c\n  f: g\nh:\n- i\n  # c\n- j\n# end",
+		"spaces-only lines": "a:\n   \n  b: c\n \nd: b\n  \n",
+		"literals": "a: |-\n\n  text\nb: |\n\n\n  x\nc: |\n  x\n  \n  y\nd: |\n  x\n \n  y\ne: |\n  x\n    \n  y\nf: |\n x\ng: |\n  ---\n  ...\n  %x\n" +
+			"h: |\n  # x\n  #\ni: |  \n  x\nj: | #\n  x\nk: |- # x\n  y\n",
+		"literals end":        "a:\n  key: |\n    text\n # c\n  b: |+\n    x\n\n  c: |-\n    x\n\n\n  d: |\n\n  e: |\n    x\n\n\n",
+		"literals at the end": "a: |+\n  b\n\n  ",
+		"literals in lists":   "a:\n- |\n  x\n- |-\n  y\nb:\n - |\n  x\nc:\n  - |\n   x\nd:\n  e:\n  - |\n   f\n",
+		"long key":            strings.Repeat("k", 512) + ": a\n'" + strings.Repeat("k", 510) + "': b\n",
+		"long values":         "a: " + strings.Repeat("y", 5000) + "\nb: '" + strings.Repeat("y ", 3000) + "'\nc: [" + strings.Repeat("a, ", 1000) + "b]\n",
+		"numbers": "a: 0\nb: -0\nc: +0\nd: 00\ne: 0.0\nf: -0.0\ng: 1e-7\nh: 5.\ni: 0b\nj: 0o\nk: 0x_1\nl: 1__2\nm: 12:30:00\nn: 1e400\no: 0x8000000000000000\n" +
+			"p: -0x8000000000000001\nq: 0xFFFFFFFFFFFFFFFF\nr: -0o1000000000000000000000\ns: 0o1777777777777777777777\nt: +0b1\nu: +0o1\nv: -_1\nw: 1_\n" +
+			"x: 2001-12-14T21:59:43Z\ny: 2001-1-1\nz: 2001-01-01T\naa: 2001-12-14 21:59:43,10\n",
 	}
 	for name, doc := range accept {
 		t.Run("accept/"+name, func(t *testing.T) {
@@ -263,6 +292,34 @@ func TestFastParse(t *testing.T) {
 		{"backtick", "a: `b`\n", false},
 		{"separator inside", "a: b\n---\n", true},
 		{"dashes at the start of a line", "a: b\n---c: d\n", true},
+		{"JSON escape of a slash", "a: \"\\/\"\n", false},
+		{"a list in a list", "a:\n- - \n", true},
+		{"a dash alone in a list", "a:\n- -\n", true},
+		{"complex key in a list", "a:\n- ? b\n", true},
+		{"empty key in a list", "a:\n- : b\n", false},
+		{"dash key", "-a: b\n", true},
+		{"dash value", "a: -\n", false},
+		{"dash and space value", "a: - \n", false},
+		{"colon value", "a: :\n", false},
+		{"open quote value", "a: \"\n", false},
+		{"tag-like value", "a: !x\n", true},
+		{"document end alone", "---\n...\n", true},
+		{"document end after content", "---\na: b\n...\n", true},
+		{"percent in a block scalar", "a: |\n%x\n", false},
+		{"comment at column 0 in a block scalar", "a: |\n  x\n# c\n  y\n", false},
+		{"block scalar less indented than its first line", "a: |\n   x\n  y\n", false},
+		{"block scalar at its list's column", "a:\n  - |\n  x\n", false},
+		{"comment without a space after a block header", "a: |#\n  x\n", true},
+		{"comment after a quote without a space", "a: 'b'#c\n", true},
+		{"comment after a flow without a space", "a: [b]#c\n", true},
+		{"escape in an own-line value", "a:\n  \"x\\ty\"\n", true},
+		{"unclosed doubled quote", "a: '''\n", false},
+		{"key of 513 characters", strings.Repeat("k", 513) + ": a\n", true},
+		{"quoted key of 1025 characters", "'" + strings.Repeat("k", 1025) + "': a\n", false},
+		{"flow depth 26", "a: " + strings.Repeat("[", 26) + strings.Repeat("]", 26) + "\n", true},
+		{"keys at the document end", "1: a\n...: e\n", true},
+		{"dashes key", "a:\n  ---x: b\n", true},
+		{"carriage return line feed", "a: b\r\n", true},
 	}
 	for _, c := range refuse {
 		t.Run("refuse/"+c.name, func(t *testing.T) {

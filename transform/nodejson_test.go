@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -220,6 +221,8 @@ func TestNodeJSONScalars(t *testing.T) {
 		{"a: 0x1F", true},
 		{"a: 017", true},
 		{"a: \"\\u2028<>&\\x01\"", true},
+		{"\"\\u2028\": a\n\"<\": b\n\"&\": c\n\"\\x7f\": d", true},
+		{"a: -0.0\nb: 0.0\nc: 0O17\nd: !!str 123\ne: !!float -0\nf: !!int \"0x1F\"", true},
 		{"just a string", true},
 		{"1", true},
 		{"~", true},
@@ -305,4 +308,70 @@ var scalarCases = []struct {
 	{"&a x", true}, {"{}", true}, {"[]", true}, {"[{}, [], [[]], {a: {}}]", true},
 	{"{a: 1, b: [2, {c: d}]}", true}, {"[a, 'b', \"c\", 1, ~]", true}, {"!!map {a: 1}", true},
 	{"!!seq [1]", true}, {"!foo {a: 1}", false}, {"!foo [1]", false},
+}
+
+// TestNodeJSONCodeTrees holds appendNodeJSON to Decode+json.Marshal on trees built in code
+// rather than parsed: scalars of every standard tag (and none, "!", a long form, and tags
+// the encoder must refuse) in every style, as values and as keys, and collections of odd
+// tags, nil and zero nodes, and keys that need escaping or sorting.
+func TestNodeJSONCodeTrees(t *testing.T) {
+	values := []string{"", "~", "-", "+", ".", "0", "-0", "+0", "00", "0.0", "-0.0", ".5", "5.", "+1", "-1", "0777", "017", "08", "0x1F", "0o17", "0O17",
+		"0b101", "-0b1", "1_000", "0x_1", "1e3", "1E3", "1e-7", "0.0000001", "1e21", "1.5", "1.2.3", "12:30:00", "1:30", "2001-12-14",
+		"2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43,10", "9223372036854775807", "9223372036854775808", "18446744073709551616",
+		"123456789012345678", "1234567890123456789", "1" + strings.Repeat("0", 400) + ".5", ".inf", "-.Inf", ".nan", "inf", "true", "True",
+		"tRUE", "false", "null", "Null", "nULL", "yes", "no", "on", "y", "n", "<<", "<", "a<b>&c", "\u2028", "\u2029", "\x7f", "\x00", "\xff", "é",
+		"a b", "a\nb", "a\n", "1Gi", "100m", "--x", "a: b", "#", "'", "\"", "\\"}
+	tags := []string{"", "!", "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "tag:yaml.org,2002:str", "!!merge", "!!binary", "!foo"}
+	styles := []yaml.Style{0, yaml.TaggedStyle, yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle, yaml.LiteralStyle, yaml.FoldedStyle, yaml.FlowStyle,
+		yaml.TaggedStyle | yaml.DoubleQuotedStyle}
+	scalar := func(v, tag string, st yaml.Style) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: v, Tag: tag, Style: st}
+	}
+	for _, v := range values {
+		for _, tag := range tags {
+			for _, st := range styles {
+				what := fmt.Sprintf("%q tag %q style %v", v, tag, st)
+				n := scalar(v, tag, st)
+				checkNodeJSON(t, n, what)
+				checkNodeJSON(t, &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n, n}}, "list of "+what)
+				checkNodeJSON(t, &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{n, scalar("v", "", 0)}}, "key "+what)
+				checkNodeJSON(t, &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar("b", "", 0), scalar("1", "", 0), n, scalar("v", "", 0),
+					scalar("a", "!!str", 0), scalar("2", "", 0)}}, "key among others "+what)
+			}
+		}
+	}
+	mapping := func(tag string, c ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: tag, Content: c}
+	}
+	seq := func(tag string, c ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: tag, Content: c}
+	}
+	v := scalar("v", "", 0)
+	trees := map[string]*yaml.Node{
+		"empty list":            seq(""),
+		"empty list, !!seq":     {Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle},
+		"empty map":             mapping(""),
+		"empty map, !":          mapping("!"),
+		"list, !":               seq("!", scalar("1", "", 0)),
+		"map, long tag":         mapping("tag:yaml.org,2002:map", scalar("a", "", 0), v),
+		"map, !!str":            mapping("!!str"),
+		"list, !!map":           seq("!!map"),
+		"mapping key":           mapping("", mapping("!!str"), v),
+		"list key":              mapping("", seq(""), v),
+		"!!str <<":              mapping("", scalar("<<", "!!str", 0), v),
+		"quoted << key":         mapping("", scalar("<<", "", yaml.DoubleQuotedStyle), v),
+		"! << key":              mapping("", scalar("<<", "!", 0), v),
+		"plain and quoted twin": mapping("", scalar("a", "", 0), v, scalar("a", "", yaml.SingleQuotedStyle), v),
+		"!!str and plain twin":  mapping("", scalar("b", "", 0), v, scalar("a", "!!str", 0), v, scalar("a", "", 0), v),
+		"keys to escape and sort": mapping("", scalar("b", "", 0), v, scalar("a", "!!str", 0), v, scalar("<", "", 0), v, scalar("\u2028", "", 0), v,
+			scalar("\xff", "", 0), v, scalar("\xfe", "", 0), v, scalar("&", "", yaml.DoubleQuotedStyle), v, scalar("A", "", 0), v),
+		"odd content":         mapping("", v),
+		"document in a list":  seq("", &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{scalar("1", "", 0)}}),
+		"zero node in a list": seq("", &yaml.Node{}),
+		"alias in a list":     seq("", &yaml.Node{Kind: yaml.AliasNode, Alias: v}),
+		"deep":                seq("", mapping("", scalar("a", "", 0), seq("", mapping("", scalar("b", "", 0), seq("", seq(""), mapping("")))))),
+	}
+	for name, n := range trees {
+		checkNodeJSON(t, n, name)
+	}
 }

@@ -38,13 +38,26 @@ func objectTree(j []byte) (*yaml.RNode, bool) {
 	if !ok {
 		return nil, false
 	}
-	delete(root, "status")
+	// The long way writes a mapping in block style and clears the fields from it after:
+	// a mapping left empty so stays a block mapping, where objectTree would make an empty
+	// mapping in flow style. Leave that to the long way.
+	if _, ok := root["status"]; ok {
+		delete(root, "status")
+		if len(root) == 0 {
+			return nil, false
+		}
+	}
 	if m, ok := root["metadata"]; ok {
 		meta, ok := m.(map[string]any)
 		if !ok {
 			return nil, false
 		}
-		delete(meta, "creationTimestamp")
+		if _, ok := meta["creationTimestamp"]; ok {
+			delete(meta, "creationTimestamp")
+			if len(meta) == 0 {
+				return nil, false
+			}
+		}
 	}
 	b := treeBuilder{}
 	n, ok := b.node(root)

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -151,6 +152,11 @@ var awkwardStrings = []string{
 	"a\n\nb", "a\n ", "a \nb", "\n", "\n\n", " a\nb", "a\n b", "#x\ny", "a\n---\nb", "a\n...\nb", "a\n# c", "a\n\tb", "x\n\n\n",
 	"yes\n", "- a\n- b\n", "k: v\nk2: v2", "  two\nlines  ", "ingress[0]=networkPolicy.webhook\ningress[1]=networkPolicy.metrics",
 	"k8s-app", "app1", "app01", "app001", "a10", "a9", "A", "10", "9", "x0y", "x00y",
+	"a2", "a02", "1", "01", "a1b", "a01b", "017", "1E3", "0x_1", "0O17", "12:30:00", "-1:30", "+.5", "1_0.5", "2001-12-14T21:59:43Z",
+	" #", "*", "&", "!", "'", "\"", "%", "@", "`", "[", "{", "}", "]", "|-", ">-", "   ", "\t", "a\tb", "- ", "? ", ": ", "a\\nb",
+	strings.Repeat("x", 39) + " " + strings.Repeat("y", 40), strings.Repeat("x", 40) + " " + strings.Repeat("y", 40),
+	strings.Repeat("abc ", 30), strings.Repeat("x", 119) + " y", strings.Repeat("'a' ", 30), strings.Repeat("\"a\" ", 30),
+	strings.Repeat("a ", 40) + "\n" + strings.Repeat("b ", 40) + "c",
 }
 
 // awkwardPolicy is a policy of engine whose names, labels, selector and annotations carry
@@ -238,4 +244,66 @@ func TestRenderTreeAwkward(t *testing.T) {
 		t.Fatalf("%d of %d policies rendered directly, want most", direct, total)
 	}
 	t.Logf("%d of %d policies rendered directly, %d of %d trees written directly", direct, total, textDirect, 2*total)
+}
+
+// TestObjectTreeCrafted compares objectTree with parsedTree, and treeText with String, on
+// JSON objects written by hand: numbers at the edges, nested and empty collections, keys in
+// v2's natural order, long keys and strings, and objects whose metadata or root is left
+// empty once creationTimestamp or status is cleared (the long way keeps such a mapping in
+// block style).
+func TestObjectTreeCrafted(t *testing.T) {
+	long := func(s string, n int) string { return strings.Repeat(s, n) }
+	cases := []struct {
+		json string
+		take bool // objectTree must build it
+	}{
+		{`{"a":-0}`, true}, {`{"a":0}`, true}, {`{"a":9223372036854775807}`, true}, {`{"a":-9223372036854775808}`, true},
+		{`{"a":9223372036854775808}`, false}, {`{"a":1.0}`, false}, {`{"a":1e2}`, false},
+		{`{"a":[[1]]}`, true}, {`{"a":[[]]}`, true}, {`{"a":[{}]}`, true}, {`{"a":[{"b":[]}]}`, true}, {`{"a":[[{"b":1}]]}`, true},
+		{`{"a":{}}`, true}, {`{}`, true}, {`{"a":null}`, true}, {`{"a":[null,true,false]}`, true}, {`{"":1}`, true}, {`{"a":{"":""}}`, true},
+		{`{"metadata":null}`, false}, {`{"metadata":{}}`, true}, {`{"metadata":{"creationTimestamp":null,"name":"x"}}`, true},
+		{`{"metadata":{"creationTimestamp":null}}`, false}, {`{"metadata":{"creationTimestamp":"2001-12-14T00:00:00Z"}}`, false},
+		{`{"status":{"a":1}}`, false}, {`{"status":null}`, false}, {`{"status":{}}`, false}, {`{"status":{"a":1},"b":2}`, true},
+		{`{"a":"\u2028"}`, false}, {`{"\u2028":1}`, false}, {`{"a":"\u00e9"}`, false}, {`{"a":"\t"}`, false}, {`{"a":"a\u0000"}`, false},
+		{`{"a2":1,"a10":2,"a02":3,"1":4,"01":5,"a1b":6,"a01b":7}`, false},
+		{`{"a2":1,"a10":2,"a02":3,"1":4,"01":5}`, true},
+		{`{"a0":1,"a00":2,"a000":3,"0":4,"00":5}`, true}, {`{"x10y":1,"x9y":2,"x09y":3,"x010y":4}`, true},
+		{`{"10":1,"9":2,"010":3,"09":4,"0010":5}`, true}, {`{"a.1":1,"a-1":2,"a_1":3,"a1":4,"a/1":5,"A1":6,"a":7,"_":8}`, true},
+		{`{"99999999999999999999":1,"99999999999999999998":2}`, true}, {`{"a99999999999999999999b":1,"a99999999999999999998c":2}`, true},
+		{`{"a":"` + long("x ", 40) + `"}`, true}, {`{"a":"` + long("x ", 40) + `x"}`, true}, {`{"a":"` + long("x ", 41) + `x"}`, true},
+		{`{"a":"` + long("ab ", 40) + `"}`, true}, {`{"a":"` + long("y", 1000) + `"}`, true}, {`{"a":"` + long("y", 1001) + `"}`, false},
+		{`{"` + long("k", 128) + `":1}`, true}, {`{"` + long("k", 129) + `":1}`, false}, {`{"` + long("k ", 64) + `":1}`, true},
+		{`{"'` + long("k", 127) + `":1}`, true}, {`{"a":"` + long("- ", 50) + `"}`, true}, {`{"a":"` + long("a -b ", 30) + `"}`, true},
+		{`{"a":"` + long("x", 79) + ` #y"}`, true}, {`{"a":"` + long("x", 79) + ` y:"}`, true}, {`{"a":"` + long("x", 90) + ` ---"}`, true},
+		{`{"a":"` + long("x", 90) + ` ... x"}`, true}, {`{"a":{"b":"` + long("x", 78) + ` %x"}}`, true},
+		{`{"a":["` + long("x", 90) + ` 'y' \"z\""]}`, true}, {`{"a":"'` + long("x ", 60) + `"}`, true}, {`{"a":"` + long("x", 90) + `  y"}`, true},
+		{`{"a":"` + long("x", 90) + `\n y"}`, true}, {`{"a":" ` + long("x ", 60) + `x"}`, true}, {`{"a":"` + long("x ", 60) + `\n"}`, true},
+		{`{"a":"a\n` + long("x ", 60) + `"}`, true},
+	}
+	for _, c := range cases {
+		j := []byte(c.json)
+		fast, ok := objectTree(j)
+		if ok != c.take {
+			t.Errorf("%.80s: objectTree takes it: %v, want %v", c.json, ok, c.take)
+		}
+		if !ok {
+			continue
+		}
+		slow, err := parsedTree(json.RawMessage(j))
+		if err != nil {
+			t.Errorf("%.80s: the long way fails: %v", c.json, err)
+			continue
+		}
+		if d := treeDiff("", fast.Document(), slow.Document()); d != "" {
+			t.Errorf("%.80s: trees differ at %s", c.json, d)
+			continue
+		}
+		st, err := slow.String()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt, ok := treeText(fast.Document()); ok && tt != st {
+			t.Errorf("%.80s: treeText gives\n%s\nString gives\n%s", c.json, tt, st)
+		}
+	}
 }
