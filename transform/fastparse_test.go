@@ -9,10 +9,8 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -373,14 +371,7 @@ func TestResolvePlain(t *testing.T) {
 // tree. The seed is fixed; HELM_NETPOL_MUTATIONS=N runs N mutations with a seed from the
 // clock.
 func TestFastParseMutations(t *testing.T) {
-	n, seed := 20000, int64(1)
-	if v := os.Getenv("HELM_NETPOL_MUTATIONS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			t.Fatalf("HELM_NETPOL_MUTATIONS=%s: %v", v, err)
-		}
-		seed = time.Now().UnixNano()
-	}
+	n, seed := mutations(t)
 	var docs [][]byte
 	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
@@ -401,43 +392,7 @@ func TestFastParseMutations(t *testing.T) {
 		"null", "~", "1", "0x", ".5", "true", "2001-12-14", "{}", "[]", "\t", "\r", "%", "@", "é"}
 	accepted := 0
 	for range n {
-		lines := bytes.Split(docs[rng.Intn(len(docs))], []byte("\n"))
-		for range 1 + rng.Intn(3) {
-			i := rng.Intn(len(lines))
-			l := append([]byte(nil), lines[i]...)
-			switch rng.Intn(8) {
-			case 0:
-				if rng.Intn(2) == 0 {
-					l = append([]byte(" "), l...)
-				} else if len(l) > 0 && l[0] == ' ' {
-					l = l[1:]
-				}
-			case 1, 2:
-				p := rng.Intn(len(l) + 1)
-				l = append(l[:p:p], append([]byte(frags[rng.Intn(len(frags))]), lines[i][p:]...)...)
-			case 3:
-				if len(l) > 0 {
-					p := rng.Intn(len(l))
-					l = append(l[:p:p], l[p+1:]...)
-				}
-			case 4:
-				lines = append(lines[:i+1:i+1], lines[i:]...)
-			case 5:
-				if i+1 < len(lines) {
-					lines[i], lines[i+1] = lines[i+1], lines[i]
-					continue
-				}
-			case 6:
-				lines = append(lines[:i:i], lines[i+1:]...)
-				continue
-			case 7:
-				if len(l) > 0 {
-					l[rng.Intn(len(l))] = byte(rng.Intn(128))
-				}
-			}
-			lines[i] = l
-		}
-		doc := bytes.Join(lines, []byte("\n"))
+		doc := mutateLines(rng, docs[rng.Intn(len(docs))], frags, 8)
 		if len(splitDocuments(doc)) == 1 && checkFastParse(t, doc) {
 			accepted++
 		}

@@ -319,14 +319,7 @@ func TestPlainText(t *testing.T) {
 // on each: whatever the scan accepts, the parser must accept and read the same way. The
 // seed is fixed; HELM_NETPOL_MUTATIONS=N runs N mutations with a seed from the clock.
 func TestQuickScanMutations(t *testing.T) {
-	n, seed := 20000, int64(1)
-	if v := os.Getenv("HELM_NETPOL_MUTATIONS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			t.Fatalf("HELM_NETPOL_MUTATIONS=%s: %v", v, err)
-		}
-		seed = time.Now().UnixNano()
-	}
+	n, seed := mutations(t)
 	var docs [][]byte
 	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
@@ -344,36 +337,7 @@ func TestQuickScanMutations(t *testing.T) {
 		"\\", "\\/", "\\x4", "\\ud800", "?", "&a ", "*a", "!", "---", "...", "\n", "\n  ", "''", "null", "~", "\t", "\r"}
 	accepted := 0
 	for range n {
-		lines := bytes.Split(docs[rng.Intn(len(docs))], []byte("\n"))
-		for range 1 + rng.Intn(3) {
-			i := rng.Intn(len(lines))
-			l := append([]byte(nil), lines[i]...)
-			switch rng.Intn(6) {
-			case 0:
-				if rng.Intn(2) == 0 {
-					l = append([]byte(" "), l...)
-				} else if len(l) > 0 && l[0] == ' ' {
-					l = l[1:]
-				}
-			case 1, 2:
-				p := rng.Intn(len(l) + 1)
-				l = append(l[:p:p], append([]byte(frags[rng.Intn(len(frags))]), lines[i][p:]...)...)
-			case 3:
-				if len(l) > 0 {
-					p := rng.Intn(len(l))
-					l = append(l[:p:p], l[p+1:]...)
-				}
-			case 4:
-				lines = append(lines[:i+1:i+1], lines[i:]...)
-			case 5:
-				if i+1 < len(lines) {
-					lines[i], lines[i+1] = lines[i+1], lines[i]
-					continue
-				}
-			}
-			lines[i] = l
-		}
-		doc := bytes.Join(lines, []byte("\n"))
+		doc := mutateLines(rng, docs[rng.Intn(len(docs))], frags, 6)
 		if len(splitDocuments(doc)) == 1 && checkQuickScan(t, doc) {
 			accepted++
 		}
@@ -392,4 +356,65 @@ func fixtureInputs(t testing.TB) []string {
 		t.Fatalf("found %d fixture inputs, want at least 30", len(files))
 	}
 	return files
+}
+
+// mutations is how many mutated documents a mutation test checks, and the seed: 20 000
+// with a fixed seed on every run, or HELM_NETPOL_MUTATIONS=N with a clock seed.
+func mutations(t *testing.T) (int, int64) {
+	n, seed := 20000, int64(1)
+	if v := os.Getenv("HELM_NETPOL_MUTATIONS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil {
+			t.Fatalf("HELM_NETPOL_MUTATIONS=%s: %v", v, err)
+		}
+		seed = time.Now().UnixNano()
+	}
+	return n, seed
+}
+
+// mutateLines mutates one to three lines of doc the way a badly templated manifest goes
+// wrong, drawing from the first ops kinds: an indentation off by one, a fragment of frags
+// inserted, a character dropped, a line duplicated, two lines swapped (6), a line deleted,
+// a byte replaced (8).
+func mutateLines(rng *rand.Rand, doc []byte, frags []string, ops int) []byte {
+	lines := bytes.Split(doc, []byte("\n"))
+	for range 1 + rng.Intn(3) {
+		if len(lines) == 0 {
+			break
+		}
+		i := rng.Intn(len(lines))
+		l := append([]byte(nil), lines[i]...)
+		switch rng.Intn(ops) {
+		case 0:
+			if rng.Intn(2) == 0 {
+				l = append([]byte(" "), l...)
+			} else if len(l) > 0 && l[0] == ' ' {
+				l = l[1:]
+			}
+		case 1, 2:
+			p := rng.Intn(len(l) + 1)
+			l = append(l[:p:p], append([]byte(frags[rng.Intn(len(frags))]), lines[i][p:]...)...)
+		case 3:
+			if len(l) > 0 {
+				p := rng.Intn(len(l))
+				l = append(l[:p:p], l[p+1:]...)
+			}
+		case 4:
+			lines = append(lines[:i+1:i+1], lines[i:]...)
+		case 5:
+			if i+1 < len(lines) {
+				lines[i], lines[i+1] = lines[i+1], lines[i]
+				continue
+			}
+		case 6:
+			lines = append(lines[:i:i], lines[i+1:]...)
+			continue
+		case 7:
+			if len(l) > 0 {
+				l[rng.Intn(len(l))] = byte(rng.Intn(128))
+			}
+		}
+		lines[i] = l
+	}
+	return bytes.Join(lines, []byte("\n"))
 }
