@@ -224,10 +224,7 @@ func TestFastParse(t *testing.T) {
 		})
 	}
 
-	refuse := []struct {
-		name, doc string
-		valid     bool // what the parser says
-	}{
+	refuse := []refusedShape{
 		{"empty", "", true},
 		{"comments only", "---\n# a\n", true},
 		{"list at the top", "- a\n", true},
@@ -319,16 +316,7 @@ func TestFastParse(t *testing.T) {
 		{"dashes key", "a:\n  ---x: b\n", true},
 		{"carriage return line feed", "a: b\r\n", true},
 	}
-	for _, c := range refuse {
-		t.Run("refuse/"+c.name, func(t *testing.T) {
-			if _, ok := fastParse([]byte(c.doc)); ok {
-				t.Fatalf("accepted %q", c.doc)
-			}
-			if err := parserVerdict(c.doc); (err == nil) != c.valid {
-				t.Errorf("the parser says %v, the case says valid=%v", err, c.valid)
-			}
-		})
-	}
+	testRefused(t, refuse, func(doc []byte) bool { _, ok := fastParse(doc); return ok })
 }
 
 // TestResolvePlain holds resolvePlain to the parser's tags, on the plain scalars that

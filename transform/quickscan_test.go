@@ -146,10 +146,7 @@ func TestQuickScan(t *testing.T) {
 		})
 	}
 
-	refuse := []struct {
-		name, doc string
-		valid     bool // what the parser says
-	}{
+	refuse := []refusedShape{
 		{"mapping in a plain value", "a: b: c\n", false},
 		{"mapping in a continuation", "a: b\n  c: d\n", false},
 		{"colon at the end", "a: b:\n", false},
@@ -197,16 +194,7 @@ func TestQuickScan(t *testing.T) {
 		{"merge key", "a: {b: c}\n<<: {d: e}\n", true},
 		{"spec in flow style", "kind: CustomResourceDefinition\nspec: {conversion: {strategy: Webhook}}\n", true},
 	}
-	for _, c := range refuse {
-		t.Run("refuse/"+c.name, func(t *testing.T) {
-			if _, ok := quickScan([]byte(c.doc)); ok {
-				t.Fatalf("accepted %q", c.doc)
-			}
-			if err := parserVerdict(c.doc); (err == nil) != c.valid {
-				t.Errorf("the parser says %v, the case says valid=%v", err, c.valid)
-			}
-		})
-	}
+	testRefused(t, refuse, func(doc []byte) bool { _, ok := quickScan(doc); return ok })
 }
 
 // TestQuickScanOutput runs Process with and without the quick scan on every fixture input
@@ -412,6 +400,28 @@ func mutateLines(rng *rand.Rand, doc []byte, frags []string, ops int) []byte {
 		lines[i] = l
 	}
 	return bytes.Join(lines, []byte("\n"))
+}
+
+// refusedShape is a document a fast path must refuse, and whether the parser accepts it.
+type refusedShape struct {
+	name, doc string
+	valid     bool // what the parser says
+}
+
+// testRefused checks that accepts refuses every shape, and that each shape is as valid to
+// the parser as its case says.
+func testRefused(t *testing.T, shapes []refusedShape, accepts func([]byte) bool) {
+	t.Helper()
+	for _, c := range shapes {
+		t.Run("refuse/"+c.name, func(t *testing.T) {
+			if accepts([]byte(c.doc)) {
+				t.Fatalf("accepted %q", c.doc)
+			}
+			if err := parserVerdict(c.doc); (err == nil) != c.valid {
+				t.Errorf("the parser says %v, the case says valid=%v", err, c.valid)
+			}
+		})
+	}
 }
 
 // parserVerdict is the parser's error on doc, nil when it accepts it (a document of no
