@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
@@ -33,36 +32,6 @@ func FuzzReadStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkReadStream(t, data)
-	})
-}
-
-// FuzzFastParse feeds arbitrary documents to fastParse: whatever it accepts, the parser
-// must accept and build the same tree (see checkFastParse). A one-line input is also
-// taken as a plain scalar, whose tag resolvePlain must give as the parser does. The seeds
-// are shapes of TestFastParse and the small fixture documents fastParse accepts.
-func FuzzFastParse(f *testing.F) {
-	for _, s := range []string{
-		"---\n# Source: c/d.yaml\na:\n  b: [c, {d: 'e'}]\n  f:\n  - g: |-\n      h\n\n    i: \"j\\u00e9\"\nk:\n  {}\nl: 0x1F\n",
-		"a: |+\n  b\n\n  c\n\nd:\n-\n- # e\n  - f\n",
-		"1_000", "2001-12-14", "-.inf", "0o17", "1e3",
-	} {
-		f.Add([]byte(s))
-	}
-	addFixtureDocuments(f, func(raw []byte) bool { _, ok := fastParse(raw); return ok })
-	f.Fuzz(func(t *testing.T, doc []byte) {
-		checkFastParse(t, doc)
-		if n, ok := asciiText(doc); len(doc) == 0 || n > 0 || !ok {
-			return
-		}
-		var n yaml.Node
-		if yaml.Unmarshal(append([]byte("a: "), doc...), &n) != nil || len(n.Content) != 1 || len(n.Content[0].Content) != 2 {
-			return
-		}
-		if v := n.Content[0].Content[1]; v.Kind == yaml.ScalarNode && v.Style == 0 && v.Value == string(doc) && v.Value != "<<" {
-			if got := resolvePlain(v.Value); got != v.Tag {
-				t.Fatalf("resolvePlain(%q) = %s, the parser's %s", v.Value, got, v.Tag)
-			}
-		}
 	})
 }
 
@@ -849,37 +818,4 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		write("FuzzProcess", name+"-"+variant, []byte(fixedChart), string(js))
 	}
-}
-
-// FuzzRender renders policies whose names, labels, annotations and selectors carry the
-// fuzzed strings, as keys and as values, under every engine: render (which builds the tree
-// directly where it can) and renderSlow (which encodes the object as YAML text and parses
-// it) must give the same tree and the same text, or the same error.
-func FuzzRender(f *testing.F) {
-	for i, s := range awkwardStrings {
-		f.Add(uint8(i), s, awkwardStrings[(i+1)%len(awkwardStrings)], "v", s)
-	}
-	f.Fuzz(func(t *testing.T, n uint8, a, b, c, d string) {
-		var engines []Engine
-		for _, e := range Engines {
-			if _, ok := renderers[e]; ok {
-				engines = append(engines, e)
-			}
-		}
-		engine := engines[int(n)%len(engines)]
-		format := []Format{FormatHelm3, FormatHelm4, FormatPlain}[int(n/16)%3]
-		r := &run{opts: Options{Format: format}}
-		for _, asKeys := range []bool{false, true} {
-			if p := awkwardPolicy(engine, []string{a, b, c, d}, asKeys); p != nil {
-				checkRender(t, string(engine), r, p)
-			}
-		}
-		sel := &metav1.LabelSelector{MatchLabels: map[string]string{a: b, c: d}}
-		p := &Policy{Engine: engine, Name: objectName(a), Namespace: b, For: c, Selector: sel,
-			Labels: map[string]string{b: c}, Annotations: map[string]string{d: a},
-			Ingress: []Rule{{Peers: []networkingv1.NetworkPolicyPeer{{PodSelector: sel, NamespaceSelector: sel}}}}}
-		if totalKeys(sel.MatchLabels) && totalKeys(p.Labels) && totalKeys(p.Annotations) {
-			checkRender(t, string(engine), r, p)
-		}
-	})
 }

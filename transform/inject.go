@@ -361,7 +361,7 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 			// The tree goes as soon as it is encoded, so that the trees of all policies
 			// are never alive at once. One that fails to encode keeps its tree, and
 			// encodeAll reports the error.
-			if t, err := treeString(nodes[i]); err == nil {
+			if t, err := nodes[i].String(); err == nil {
 				o, generatedFor := r.res.objectOf(nodes[i])
 				texts[i] = &textObject{text: t, object: *o, generatedFor: generatedFor}
 				texts[i].object.Node = nil

@@ -217,9 +217,8 @@ const (
 	plainDecimal // digits, a point and digits: a float64 unless ParseFloat fails
 )
 
-// plainValue is what a plain scalar decodes to. (resolvePlain, in fastparse.go, gives the
-// tag the parser puts on a plain scalar; this tells apart the values nodeJSON writes
-// itself.)
+// plainValue is what a plain scalar decodes to, telling apart the values nodeJSON writes
+// itself.
 func plainValue(s string) int {
 	switch s {
 	case "", "~", "null", "Null", "NULL":

@@ -233,7 +233,7 @@ func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]strin
 			out[i] = t.text
 			return
 		}
-		out[i], errs[i] = treeString(nodes[i])
+		out[i], errs[i] = nodes[i].String()
 	})
 	for i, err := range errs {
 		if err != nil {

@@ -49,20 +49,6 @@ func (res *Result) sortGenerated() {
 // render turns a policy into a node in the engine's dialect, with provenance and the
 // stream's framing.
 func (r *run) render(p *Policy) (*yaml.RNode, error) {
-	n, _, err := r.renderVia(p, true)
-	return n, err
-}
-
-// renderSlow is render the long way only: the object encoded as YAML text by marshalYAML
-// and parsed again. render must give the same tree; the tests compare the two.
-func (r *run) renderSlow(p *Policy) (*yaml.RNode, error) {
-	n, _, err := r.renderVia(p, false)
-	return n, err
-}
-
-// renderVia is render, building the tree with objectTree where fast is set and it can
-// (direct says it did), and else from marshalYAML's text.
-func (r *run) renderVia(p *Policy, fast bool) (n *yaml.RNode, direct bool, err error) {
 	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: copyMap(p.Labels), Annotations: copyMap(p.Annotations)}
 	if meta.Annotations == nil {
 		meta.Annotations = map[string]string{}
@@ -75,30 +61,24 @@ func (r *run) renderVia(p *Policy, fast bool) (n *yaml.RNode, direct bool, err e
 	}
 	render, ok := renderers[p.Engine]
 	if !ok {
-		return nil, false, fmt.Errorf("engine %s has no renderer", p.Engine)
+		return nil, fmt.Errorf("engine %s has no renderer", p.Engine)
 	}
 	obj, err := render(p, meta)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	file := "helm-netpol/" + strings.ToLower(reflect.TypeOf(obj).Elem().Name()) + "-" + p.Name + ".yaml"
 	if r.opts.Format == FormatHelm4 {
 		meta.Annotations[AnnotationHelm4Filename] = file
 	}
-	if fast {
-		if j, err := json.Marshal(obj); err == nil {
-			n, direct = objectTree(j)
-		}
-	}
-	if !direct {
-		if n, err = parsedTree(obj); err != nil {
-			return nil, false, err
-		}
+	n, err := parsedTree(obj)
+	if err != nil {
+		return nil, err
 	}
 	if r.opts.Format == FormatHelm3 {
 		n.YNode().HeadComment = "Source: " + file
 	}
-	return n, direct, nil
+	return n, nil
 }
 
 // parsedTree is the tree of an object the long way: its YAML text from marshalYAML,

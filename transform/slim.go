@@ -28,9 +28,6 @@ func (d *Document) slim() {
 		return
 	}
 	dec := decodeObject(o)
-	// The strings read from the tree are copied: those of a tree fastParse built are slices
-	// of one copy of the document's text, which they would keep alive. (What was decoded
-	// through JSON has strings of its own.)
 	if w := dec.workload; w != nil {
 		w.Object = nil // discovery puts its own Object here; this one holds the full tree
 		if w.Hook != nil {

@@ -105,16 +105,7 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 				return
 			}
 		}
-		// A tree that slim cuts down right away may come from fastParse, which leaves
-		// the rest to the parser.
-		var node *yaml.RNode
-		var err error
-		if stubs {
-			node = fastDocument(seg.raw)
-		}
-		if node == nil {
-			node, err = parseDocument(seg.raw, seg.line)
-		}
+		node, err := parseDocument(seg.raw, seg.line)
 		if err == nil && node != nil {
 			err = checkDocument(node, seg.raw, seg.line, keep)
 		}
