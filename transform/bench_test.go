@@ -90,9 +90,9 @@ func benchOptions(b *testing.B, engine Engine) Options {
 // benchNodes reads a stream as Process does, keeping only the relevant trees (stubs of the
 // workloads and Services), and returns the nodes and options that Process would hand to
 // the filter.
-func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, Options) {
+func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, []*Object, Options) {
 	b.Helper()
-	s, err := readStubs(in, relevant, passThrough, true)
+	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -111,8 +111,8 @@ func BenchmarkReadStream(b *testing.B) {
 			name  string
 			keep  func(*yaml.RNode) bool
 			pass  func([]byte) (quickHead, bool)
-			stubs bool
-		}{{"keep=all", nil, nil, false}, {"keep=relevant", relevant, nil, false}, {"quick", relevant, passThrough, false}, {"stubs", relevant, passThrough, true}} {
+			stubs Stubber
+		}{{"keep=all", nil, nil, nil}, {"keep=relevant", relevant, nil, nil}, {"quick", relevant, passThrough, nil}, {"stubs", relevant, passThrough, stubForDiscovery}} {
 			b.Run(s.name+"/"+k.name, func(b *testing.B) {
 				b.SetBytes(int64(len(s.in)))
 				b.ReportAllocs()
@@ -147,12 +147,12 @@ func BenchmarkReadStream(b *testing.B) {
 func BenchmarkFilter(b *testing.B) {
 	for _, s := range benchStreams(b) {
 		b.Run(s.name, func(b *testing.B) {
-			nodes, opts := benchNodes(b, s.in, benchOptions(b, EngineKubernetes))
+			nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, EngineKubernetes))
 			b.SetBytes(int64(len(s.in)))
 			b.ReportAllocs()
 			var res Result
 			for b.Loop() {
-				if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
+				if _, err := (Inject{Options: opts, Result: &res}).filter(nodes, objects); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -172,9 +172,9 @@ func BenchmarkRender(b *testing.B) {
 				if _, ok := renderers[engine]; !ok {
 					b.Skipf("engine %s has no renderer yet", engine)
 				}
-				nodes, opts := benchNodes(b, s.in, benchOptions(b, engine))
+				nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, engine))
 				var res Result
-				if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
+				if _, err := (Inject{Options: opts, Result: &res}).filter(nodes, objects); err != nil {
 					b.Fatal(err)
 				}
 				if len(res.Policies) == 0 {

@@ -6,9 +6,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// readCarrier reads the config annotations an object carries and removes them from it.
-func (r *run) readCarrier(o *Object) []*Layer {
-	var layers []*Layer
+// readCarrier reads the config annotations an object carries and removes them from it,
+// returning the layers and, as JSON pointers, where the annotations were.
+func readCarrier(o *Object, fs *findings) (layers []*Layer, removed []string) {
 	level := LevelRelease
 	if o.isWorkload() {
 		level = LevelWorkload
@@ -24,7 +24,7 @@ func (r *run) readCarrier(o *Object) []*Layer {
 		}
 		text := f.Value.YNode().Value
 		if _, err := meta.Pipe(yaml.Clear(AnnotationConfig)); err != nil {
-			r.fs.errorf(o.ID(), where, err.Error())
+			fs.errorf(o.ID(), where, err.Error())
 			return
 		}
 		if len(meta.Content()) == 0 {
@@ -33,13 +33,12 @@ func (r *run) readCarrier(o *Object) []*Layer {
 				_, _ = parent.Pipe(yaml.Clear("annotations"))
 			}
 		}
-		r.res.Changed[o.Node] = true
 		pointer := "/" + strings.Join(append(append([]string{}, path...), "metadata", "annotations", strings.ReplaceAll(AnnotationConfig, "/", "~1")), "/")
-		r.res.Removed = append(r.res.Removed, Removal{Object: o, Pointer: pointer})
+		removed = append(removed, pointer)
 		l, err := ParseLayer([]byte(text), level, o.ID(), where)
 		if err != nil {
 			for _, e := range splitErrors(err) {
-				r.fs.errorf(o.ID(), where, e.Error())
+				fs.errorf(o.ID(), where, e.Error())
 			}
 		}
 		if l != nil {
@@ -53,7 +52,7 @@ func (r *run) readCarrier(o *Object) []*Layer {
 	if o.isWorkload() && o.templatePath() != nil {
 		read(o.templatePath(), strings.Join(o.templatePath(), ".")+".metadata.annotations["+AnnotationConfig+"]")
 	}
-	return layers
+	return layers, removed
 }
 
 func splitErrors(err error) []error {
@@ -69,12 +68,12 @@ func splitErrors(err error) []error {
 
 // releaseName is --release, else the app.kubernetes.io/instance every labelled workload
 // shares.
-func (r *run) releaseName() string {
-	if r.opts.Release != "" {
-		return r.opts.Release
+func releaseName(flag string, workloads []*Workload) string {
+	if flag != "" {
+		return flag
 	}
 	name := ""
-	for _, w := range r.d.workloads {
+	for _, w := range workloads {
 		switch {
 		case w.Release == "":
 		case name == "":
@@ -86,14 +85,25 @@ func (r *run) releaseName() string {
 	return name
 }
 
+// planner makes the engine-agnostic plan: which workloads are covered, under which
+// config, and the policies for them.
+type planner struct {
+	fs     *findings
+	d      *discovery
+	config *Layer // the --config layer
+	format Format
+	// releaseMerged is the config of the workloads without one of their own.
+	releaseMerged *merged
+}
+
 // cover merges a workload's config and decides whether the workload is covered.
-func (r *run) cover(w *Workload, release, own *Layer) *coverage {
-	if r.opts.Config == nil && release == nil && own == nil {
+func (pl *planner) cover(w *Workload, release, own *Layer) *coverage {
+	if pl.config == nil && release == nil && own == nil {
 		return nil
 	}
-	m, err := r.merge(release, own)
+	m, err := pl.merge(release, own)
 	if err != nil {
-		r.fs.errorf(w.ID(), "config", err.Error())
+		pl.fs.errorf(w.ID(), "config", err.Error())
 		return nil
 	}
 	bad := false
@@ -103,29 +113,29 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 	for _, e := range m.Validate() {
 		bad = true
 		if l := m.Origin(e.Path); l != nil {
-			r.fs.errorf(l.Object, l.Where, e.Error())
+			pl.fs.errorf(l.Object, l.Where, e.Error())
 		} else {
-			r.fs.errorf(w.ID(), "config", e.Error())
+			pl.fs.errorf(w.ID(), "config", e.Error())
 		}
 	}
 	if bad || !m.NetworkPolicy.Enabled {
 		return nil
 	}
 	if own == nil && !included(w, &m.NetworkPolicy.Workloads) {
-		r.fs.infof(w.ID(), "networkPolicy.workloads", "not covered: the release-wide config's include/exclude leaves it out")
+		pl.fs.infof(w.ID(), "networkPolicy.workloads", "not covered: the release-wide config's include/exclude leaves it out")
 		return nil
 	}
 	if w.Selector == nil {
 		what := "its pods carry no labels to select them by, and a policy without a selector would select every pod in the namespace"
 		if own != nil {
-			r.fs.errorf(w.ID(), w.selectorField(), what+": give the pod template labels")
+			pl.fs.errorf(w.ID(), w.selectorField(), what+": give the pod template labels")
 		} else {
-			r.fs.warnf(w.ID(), w.selectorField(), what+": skipped, it gets no policy")
+			pl.fs.warnf(w.ID(), w.selectorField(), what+": skipped, it gets no policy")
 		}
 		return nil
 	}
 	if w.HostNetwork {
-		r.fs.warnf(w.ID(), "spec.hostNetwork", "the pods use the host's network, where network policies do not apply: its policy has no effect")
+		pl.fs.warnf(w.ID(), "spec.hostNetwork", "the pods use the host's network, where network policies do not apply: its policy has no effect")
 	}
 	return &coverage{W: w, Config: m}
 }
@@ -133,15 +143,15 @@ func (r *run) cover(w *Workload, release, own *Layer) *coverage {
 // merge merges the --config layer, the release-wide config and a workload's own. Every
 // workload without a config of its own has the same layers, and their merge is made once
 // and shared: the plan reads a config and never changes it.
-func (r *run) merge(release, own *Layer) (*Merged, error) {
+func (pl *planner) merge(release, own *Layer) (*Merged, error) {
 	if own != nil {
-		return Merge(r.opts.Config, release, own)
+		return Merge(pl.config, release, own)
 	}
-	if r.releaseMerged == nil || r.releaseMerged.layer != release {
-		m, err := Merge(r.opts.Config, release, nil)
-		r.releaseMerged = &merged{layer: release, m: m, err: err}
+	if pl.releaseMerged == nil || pl.releaseMerged.layer != release {
+		m, err := Merge(pl.config, release, nil)
+		pl.releaseMerged = &merged{layer: release, m: m, err: err}
 	}
-	return r.releaseMerged.m, r.releaseMerged.err
+	return pl.releaseMerged.m, pl.releaseMerged.err
 }
 
 // merged is a merge of the --config layer and a release-wide config.

@@ -39,6 +39,12 @@ type Object struct {
 	Kind       string
 	Name       string
 	Namespace  string
+
+	// Decoded is, for a stub (a document whose tree was cut down as the stream was read,
+	// see Document.slim), what a later stage read of the document before; nil otherwise.
+	Decoded any
+	// stubAnnotations are a stub's annotations that the run reads: helm.sh/hook if set.
+	stubAnnotations map[string]string
 }
 
 func newObject(n *yaml.RNode) *Object {
@@ -106,6 +112,9 @@ func (o *Object) Group() string {
 }
 
 func (o *Object) annotations() map[string]string {
+	if o.Decoded != nil {
+		return o.stubAnnotations
+	}
 	return o.Node.GetAnnotations()
 }
 

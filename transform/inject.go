@@ -31,10 +31,8 @@ type Options struct {
 	nonHookElsewhere bool
 	// hookElsewhere says the stream holds a Helm hook that the filter was not given.
 	hookElsewhere bool
-	// decoded holds what was decoded of the documents whose trees were cut down to stubs
-	// as the stream was read, by stub; fullTrees says not to cut them (tests compare the
-	// two ways).
-	decoded   map[*yaml.RNode]*decoded
+	// fullTrees says not to cut the kept trees down to stubs as the stream is read (tests
+	// compare the two ways).
 	fullTrees bool
 	// keepText says the run keeps each generated object as its encoded text, and puts a
 	// stub of its identity in Result.Generated (ProcessTo, which only writes the text): on
@@ -112,8 +110,18 @@ var _ kio.Filter = Inject{}
 
 // Filter implements kio.Filter.
 func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	objects := make([]*Object, len(nodes))
+	for i, n := range nodes {
+		objects[i] = newObject(n)
+	}
+	return f.filter(nodes, objects)
+}
+
+// filter is Filter given each node's object (nil for a node that is no mapping), which for
+// a stub holds what was read of the document before its tree was cut down.
+func (f Inject) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, error) {
 	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}, Configs: map[*Workload]*Merged{}}}
-	out, err := r.filter(nodes)
+	out, err := r.filter(nodes, objects)
 	r.res.Findings = r.fs.list
 	if f.Result != nil {
 		*f.Result = *r.res
@@ -132,8 +140,6 @@ type run struct {
 	res  *Result
 	fs   findings
 	d    discovery
-	// releaseMerged is the config of the workloads without one of their own.
-	releaseMerged *merged
 }
 
 type objectKey struct{ apiVersion, kind, namespace, name string }
@@ -151,14 +157,16 @@ type stream struct {
 	nonHook, hook bool
 }
 
-func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+func (r *run) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, error) {
 	r.d.namespace = r.opts.Namespace
-	st := r.index(nodes)
+	st := r.index(nodes, objects)
 	release, own := r.readConfigs(st.objects)
 	chartPolicies := r.discover(st.objects)
 	r.d.index()
-	releaseName := r.releaseName()
+	releaseName := releaseName(r.opts.Release, r.d.workloads)
 	r.res.Workloads = r.d.workloads
+	pl := &planner{fs: &r.fs, d: &r.d, config: r.opts.Config, format: r.opts.Format}
+	lt := &linter{fs: &r.fs, d: &r.d}
 
 	// Coverage and plan. A workload that an earlier run covered, and that no config in the
 	// stream covers now (that run took its annotation out), keeps what that run generated:
@@ -173,7 +181,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			r.fs.infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
 			continue
 		}
-		c := r.cover(w, release, own[w.Object])
+		c := pl.cover(w, release, own[w.Object])
 		if c == nil {
 			continue
 		}
@@ -181,10 +189,16 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		r.res.Configs[w] = c.Config
 		covered = append(covered, c)
 	}
-	r.checkFromKnobs(covered)
-	r.checkApiserver(covered)
-	r.lint(covered)
-	rewritten := r.checkChartPolicies(covered, chartPolicies)
+	pl.skipHooks(covered)
+	lt.checkFromKnobs(covered)
+	lt.checkApiserver(covered)
+	lt.lint(covered)
+	lt.checkChartPolicies(covered, chartPolicies)
+	rewritten, replaced := pl.planRewrites(covered, chartPolicies)
+	for _, cp := range replaced {
+		r.res.Changed[cp.Node] = true
+		r.res.Replaced = append(r.res.Replaced, cp.Object)
+	}
 	policies := make([]*Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
 		if !c.Skip {
@@ -192,7 +206,7 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		}
 	}
 	policies = append(policies, rewritten...)
-	policies = append(policies, r.planDenies(covered, releaseName, st)...)
+	policies = append(policies, pl.planDenies(covered, releaseName, st.nonHook, st.hook)...)
 	r.res.Policies = policies
 
 	removed := map[*yaml.RNode]bool{}
@@ -226,13 +240,14 @@ func (r *run) filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 
 // index reads every object's identity, and tells what an earlier run generated from what
 // the chart renders.
-func (r *run) index(nodes []*yaml.RNode) *stream {
+func (r *run) index(nodes []*yaml.RNode, objects []*Object) *stream {
 	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
-	for _, n := range nodes {
-		o, ann := r.object(n)
+	for i, n := range nodes {
+		o := objects[i]
 		if o == nil {
 			continue
 		}
+		ann := o.annotations()
 		st.objects = append(st.objects, o)
 		if _, ok := ann[AnnotationHook]; ok {
 			st.hook = true
@@ -254,7 +269,13 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 	release := r.opts.releaseConfig
 	own := map[*Object]*Layer{}
 	for _, o := range objects {
-		layers := r.readCarrier(o)
+		layers, removed := readCarrier(o, &r.fs)
+		if len(removed) > 0 {
+			r.res.Changed[o.Node] = true
+		}
+		for _, p := range removed {
+			r.res.Removed = append(r.res.Removed, Removal{Object: o, Pointer: p})
+		}
 		if len(layers) == 0 {
 			continue
 		}
@@ -283,7 +304,7 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 func (r *run) discover(objects []*Object) []*chartPolicy {
 	var chartPolicies []*chartPolicy
 	for _, o := range objects {
-		dec := r.opts.decoded[o.Node]
+		dec, _ := o.Decoded.(*decoded)
 		if dec == nil {
 			dec = decodeObject(o)
 		}
@@ -317,9 +338,6 @@ type decoded struct {
 	webhooks []serviceRef
 	err      error
 	where    string // the field err is about, for the finding
-
-	object      Object            // a stub's identity, without its Node
-	annotations map[string]string // of a stub's annotations, helm.sh/hook if set
 }
 
 // decodeObject reads what discovery needs of an object, by its kind.

@@ -9,21 +9,27 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 )
 
+// linter reports what is wrong with a plan; it never plans or edits.
+type linter struct {
+	fs *findings
+	d  *discovery
+}
+
 // lint runs the safety checks that need the whole plan: each refuses a render that would
 // break the workload or open it wider than the user meant, or warns of a policy that does
 // less than it seems to.
-func (r *run) lint(covered []*coverage) {
+func (l *linter) lint(covered []*coverage) {
 	for _, c := range covered {
-		r.lintDNS(c)
-		r.lintWebhookFrom(c)
-		r.lintOverlap(c)
-		r.lintAddressFamilies(c)
+		l.lintDNS(c)
+		l.lintWebhookFrom(c)
+		l.lintOverlap(c)
+		l.lintAddressFamilies(c)
 	}
 }
 
 // lintDNS refuses egress that allows DNS on UDP only: large answers and retries use TCP,
 // and resolution then fails at random.
-func (r *run) lintDNS(c *coverage) {
+func (l *linter) lintDNS(c *coverage) {
 	if !c.Policy.EgressIsolated {
 		return
 	}
@@ -33,7 +39,7 @@ func (r *run) lintDNS(c *coverage) {
 		udp, tcp = udp || u, tcp || t
 	}
 	if udp && !tcp {
-		r.fs.errorf(c.W.ID(), "networkPolicy.egress", "DNS is allowed on UDP 53 only: resolvers fall back to TCP for large answers, which would then fail: allow TCP 53 too, or keep networkPolicy.egress.dns on")
+		l.fs.errorf(c.W.ID(), "networkPolicy.egress", "DNS is allowed on UDP 53 only: resolvers fall back to TCP for large answers, which would then fail: allow TCP 53 too, or keep networkPolicy.egress.dns on")
 	}
 }
 
@@ -66,7 +72,7 @@ func allowsPort(ports []networkingv1.NetworkPolicyPort, port int32) (udp, tcp bo
 // lintWebhookFrom refuses a webhook `from` that no peer of the kube-apiserver can match:
 // the apiserver is not a pod, so pod and namespace selectors never match it and every
 // admission call would time out.
-func (r *run) lintWebhookFrom(c *coverage) {
+func (l *linter) lintWebhookFrom(c *coverage) {
 	from := c.Config.NetworkPolicy.Webhook.From
 	if len(from) == 0 || !c.Roles[RoleWebhook] {
 		return
@@ -76,7 +82,7 @@ func (r *run) lintWebhookFrom(c *coverage) {
 			return
 		}
 	}
-	r.fs.errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks")
+	l.fs.errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks")
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another
@@ -84,31 +90,23 @@ func (r *run) lintWebhookFrom(c *coverage) {
 // selected is a warning. A hook's own policy that would select a lasting workload's pods
 // (a test Pod labelled like the Deployment it tests) is not generated: the hook is
 // transient, its policy would outlive nothing but would reach the other pods meanwhile.
-func (r *run) lintOverlap(c *coverage) {
-	sel := asSelector(c.W.Selector) // once, not once per workload
-	if sel == nil {
-		return
-	}
-	for _, w := range r.d.workloadsIn.carrying(r.d.ns(c.W.Namespace), c.W.Selector.MatchLabels) {
-		if w == c.W || !sameNamespace(w.Namespace, c.W.Namespace, r.opts.Namespace) || !w.matches(sel) {
-			continue
-		}
+func (l *linter) lintOverlap(c *coverage) {
+	for _, w := range overlapping(l.d, c) {
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
 		case w.Hook != nil:
-			r.fs.warnf(c.W.ID(), c.W.selectorField(), what+" (a hook or test pod)")
+			l.fs.warnf(c.W.ID(), c.W.selectorField(), what+" (a hook or test pod)")
 		case c.W.Hook != nil:
-			r.fs.warnf(c.W.ID(), c.W.selectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
-			c.Skip = true
+			l.fs.warnf(c.W.ID(), c.W.selectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
 		default:
-			r.fs.errorf(c.W.ID(), c.W.selectorField(), what+": give the two workloads' pods distinct labels")
+			l.fs.errorf(c.W.ID(), c.W.selectorField(), what+": give the two workloads' pods distinct labels")
 		}
 	}
 }
 
 // lintAddressFamilies warns of a user CIDR list that names one address family only, on a
 // cluster that may well be dual-stack.
-func (r *run) lintAddressFamilies(c *coverage) {
+func (l *linter) lintAddressFamilies(c *coverage) {
 	np := &c.Config.NetworkPolicy
 	lists := []struct {
 		path  string
@@ -126,9 +124,9 @@ func (r *run) lintAddressFamilies(c *coverage) {
 			cidrs []string
 		}{fmt.Sprintf("networkPolicy.egress.to[%d]", i), cidrs})
 	}
-	for _, l := range lists {
+	for _, list := range lists {
 		v4, v6 := 0, 0
-		for _, s := range l.cidrs {
+		for _, s := range list.cidrs {
 			p, err := netip.ParsePrefix(s)
 			if err != nil {
 				continue
@@ -139,12 +137,12 @@ func (r *run) lintAddressFamilies(c *coverage) {
 				v6++
 			}
 		}
-		if len(l.cidrs) > 1 && (v4 == 0) != (v6 == 0) {
+		if len(list.cidrs) > 1 && (v4 == 0) != (v6 == 0) {
 			family := "IPv4"
 			if v6 > 0 {
 				family = "IPv6"
 			}
-			r.fs.warnf(c.W.ID(), l.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
+			l.fs.warnf(c.W.ID(), list.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
 		}
 	}
 }
@@ -154,7 +152,7 @@ func (r *run) lintAddressFamilies(c *coverage) {
 // shares podAnnotations with its Deployment) count together; a workload without the role
 // ignores the knob. A config carried by hook workloads only is never refused, since
 // Helm 4 may show the hooks without the rest of the release.
-func (r *run) checkFromKnobs(covered []*coverage) {
+func (l *linter) checkFromKnobs(covered []*coverage) {
 	type use struct {
 		config string // the origin layer's level and content
 		role   Role
@@ -172,22 +170,22 @@ func (r *run) checkFromKnobs(covered []*coverage) {
 			if len(from) == 0 {
 				continue
 			}
-			l := c.Config.Origin(path)
-			if l == nil {
+			layer := c.Config.Origin(path)
+			if layer == nil {
 				continue
 			}
-			content, _ := json.Marshal(l.Tree)
-			u := use{fmt.Sprint(l.Level) + string(content), role}
+			content, _ := json.Marshal(layer.Tree)
+			u := use{fmt.Sprint(layer.Level) + string(content), role}
 			t, ok := tallies[u]
 			if !ok {
-				t = &tally{layer: l}
+				t = &tally{layer: layer}
 				tallies[u] = t
 				order = append(order, u)
 			}
 			t.hasRole = t.hasRole || c.Roles[role]
 			t.nonHook = t.nonHook || c.W.Hook == nil
 			if !c.Roles[role] {
-				r.fs.infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
+				l.fs.infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
 			}
 		}
 	}
@@ -201,12 +199,12 @@ func (r *run) checkFromKnobs(covered []*coverage) {
 		if u.role == RoleOther {
 			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
 		}
-		r.fs.errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
+		l.fs.errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
 	}
 }
 
 // checkApiserver refuses egress that cannot reach the kube-apiserver.
-func (r *run) checkApiserver(covered []*coverage) {
+func (l *linter) checkApiserver(covered []*coverage) {
 	for _, c := range covered {
 		if !c.Policy.EgressIsolated {
 			continue
@@ -219,55 +217,40 @@ func (r *run) checkApiserver(covered []*coverage) {
 		p443, p6443 := reachesApiserver(c.Policy.Egress, engine != EngineCilium)
 		switch {
 		case engine == EngineCilium && !p443 && !p6443:
-			r.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")
+			l.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")
 		case !p443 && !p6443:
-			r.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule allows TCP 443 or 6443 to an ipBlock, so the pods cannot reach the kube-apiserver and every call to it fails: add its address to networkPolicy.egress.apiserver.cidrs (or an egress.to rule with an ipBlock); find it with `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443")
+			l.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule allows TCP 443 or 6443 to an ipBlock, so the pods cannot reach the kube-apiserver and every call to it fails: add its address to networkPolicy.egress.apiserver.cidrs (or an egress.to rule with an ipBlock); find it with `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443")
 		case p443 != p6443:
 			covers, misses := "443", "6443"
 			if p6443 {
 				covers, misses = "6443", "443"
 			}
-			r.fs.warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
+			l.fs.warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
 		}
 	}
 }
 
-// checkChartPolicies looks at the chart's own NetworkPolicies that select a covered
-// workload. Under networkPolicy.rewrite they are translated into the engine and replace
-// the originals; otherwise one that would widen the allowlist (it has allow rules of a
-// direction the allowlist governs) is an error unless networkPolicy.keepExisting.
-func (r *run) checkChartPolicies(covered []*coverage, chart []*chartPolicy) []*Policy {
-	var rewritten []*Policy
-	coveredNS := func(c *coverage) string { return r.d.ns(c.W.Namespace) }
-	coveredIn := newNSIndex(covered, coveredNS).byPairs(coveredNS, func(c *coverage) map[string]string { return c.W.PodLabels })
-	for _, cp := range chart {
+// checkChartPolicies refuses a chart NetworkPolicy that selects a covered workload and
+// would widen its allowlist (it has allow rules of a direction the allowlist governs),
+// unless networkPolicy.keepExisting or networkPolicy.rewrite (planned by the planner).
+func (l *linter) checkChartPolicies(covered []*coverage, chart []*chartPolicy) {
+	for _, s := range chartSelections(l.d, covered, chart) {
+		cp := s.Chart
 		spec := &cp.Policy.Spec
 		ingressType, egressType := policyTypes(spec)
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
-		done := false
-		sel := asSelector(&spec.PodSelector) // once, not once per covered workload
-		for _, c := range coveredIn.carrying(r.d.ns(cp.Namespace), spec.PodSelector.MatchLabels) {
-			if !sameNamespace(cp.Namespace, c.W.Namespace, r.opts.Namespace) || !c.W.matches(sel) {
-				continue
-			}
+		for _, c := range s.Covered {
 			np := &c.Config.NetworkPolicy
 			switch {
 			case np.Rewrite:
-				if !done {
-					rewritten = append(rewritten, r.d.planRewrite(cp, c.Config))
-					r.res.Changed[cp.Node] = true
-					r.res.Replaced = append(r.res.Replaced, cp.Object)
-					done = true
-				}
 			case !ingress && !(egress && c.Policy.EgressIsolated):
 			case np.KeepExisting:
-				r.fs.infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
+				l.fs.infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
 			default:
-				r.fs.errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
+				l.fs.errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
 			}
 		}
 	}
-	return rewritten
 }
 
 // policyTypes tells which directions a NetworkPolicy governs, with the API's defaults.

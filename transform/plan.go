@@ -553,18 +553,18 @@ func reachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
 }
 
 // planDenies plans one default-deny per namespace whose covered workloads ask for it.
-func (r *run) planDenies(covered []*coverage, release string, st *stream) []*Policy {
+func (pl *planner) planDenies(covered []*coverage, release string, nonHook, hook bool) []*Policy {
 	byNS := map[string][]*coverage{}
 	for _, c := range covered {
 		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
 			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
 		}
 	}
-	if len(byNS) == 0 || !st.nonHook {
+	if len(byNS) == 0 || !nonHook {
 		return nil
 	}
 	if release == "" {
-		r.fs.errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
+		pl.fs.errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
 		return nil
 	}
 	var out []*Policy
@@ -579,7 +579,7 @@ func (r *run) planDenies(covered []*coverage, release string, st *stream) []*Pol
 			Engine:    first.Config.EngineOrDefault(),
 			Order:     denyOrder(first.Config),
 
-			ScopeNamespace: r.d.scopeNamespace(ns, first.Config),
+			ScopeNamespace: pl.d.scopeNamespace(ns, first.Config),
 		}
 		egressOn := 0
 		for _, c := range cs {
@@ -587,7 +587,7 @@ func (r *run) planDenies(covered []*coverage, release string, st *stream) []*Pol
 				egressOn++
 			}
 			if e := c.Config.EngineOrDefault(); e != p.Engine {
-				r.fs.errorf(c.W.ID(), "networkPolicy.engine", fmt.Sprintf("engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID()))
+				pl.fs.errorf(c.W.ID(), "networkPolicy.engine", fmt.Sprintf("engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID()))
 			}
 		}
 		switch egressOn {
@@ -601,13 +601,13 @@ func (r *run) planDenies(covered []*coverage, release string, st *stream) []*Pol
 					off = append(off, c.W.ID())
 				}
 			}
-			r.fs.errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+			pl.fs.errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
 		}
 		// Helm 3 post-renders the release without its hooks; a stream in its framing that
 		// holds a hook is not that (helm template's output, say), and the hooks there get
 		// their allowlists.
-		if r.opts.Format == FormatHelm3 && !st.hook {
-			r.fs.warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
+		if pl.format == FormatHelm3 && !hook {
+			pl.fs.warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
 		}
 		out = append(out, p)
 	}
@@ -619,4 +619,80 @@ func nsLabel(ns string) string {
 		return "namespace of the release"
 	}
 	return "namespace " + ns
+}
+
+// chartSelection is a chart NetworkPolicy and the covered workloads whose pods it selects.
+type chartSelection struct {
+	Chart   *chartPolicy
+	Covered []*coverage
+}
+
+// chartSelections pairs each chart NetworkPolicy with the covered workloads it selects,
+// in stream order; chart policies that select none are left out.
+func chartSelections(d *discovery, covered []*coverage, chart []*chartPolicy) []chartSelection {
+	coveredNS := func(c *coverage) string { return d.ns(c.W.Namespace) }
+	coveredIn := newNSIndex(covered, coveredNS).byPairs(coveredNS, func(c *coverage) map[string]string { return c.W.PodLabels })
+	var out []chartSelection
+	for _, cp := range chart {
+		spec := &cp.Policy.Spec
+		sel := asSelector(&spec.PodSelector) // once, not once per covered workload
+		var cs []*coverage
+		for _, c := range coveredIn.carrying(d.ns(cp.Namespace), spec.PodSelector.MatchLabels) {
+			if sameNamespace(cp.Namespace, c.W.Namespace, d.namespace) && c.W.matches(sel) {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) > 0 {
+			out = append(out, chartSelection{cp, cs})
+		}
+	}
+	return out
+}
+
+// planRewrites translates into the engine each chart NetworkPolicy that selects a covered
+// workload whose config sets networkPolicy.rewrite, and returns the chart policies they
+// replace.
+func (pl *planner) planRewrites(covered []*coverage, chart []*chartPolicy) (rewritten []*Policy, replaced []*chartPolicy) {
+	for _, s := range chartSelections(pl.d, covered, chart) {
+		for _, c := range s.Covered {
+			if c.Config.NetworkPolicy.Rewrite {
+				rewritten = append(rewritten, pl.d.planRewrite(s.Chart, c.Config))
+				replaced = append(replaced, s.Chart)
+				break
+			}
+		}
+	}
+	return rewritten, replaced
+}
+
+// overlapping returns the other workloads of the stream whose pods the covered workload's
+// selector selects.
+func overlapping(d *discovery, c *coverage) []*Workload {
+	sel := asSelector(c.W.Selector) // once, not once per workload
+	if sel == nil {
+		return nil
+	}
+	var out []*Workload
+	for _, w := range d.workloadsIn.carrying(d.ns(c.W.Namespace), c.W.Selector.MatchLabels) {
+		if w != c.W && sameNamespace(w.Namespace, c.W.Namespace, d.namespace) && w.matches(sel) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// skipHooks gives no policy of its own to a hook whose pods cannot be told apart from a
+// lasting workload's: the hook is transient, and its policy would reach the other pods
+// meanwhile.
+func (pl *planner) skipHooks(covered []*coverage) {
+	for _, c := range covered {
+		if c.W.Hook == nil {
+			continue
+		}
+		for _, w := range overlapping(pl.d, c) {
+			if w.Hook == nil {
+				c.Skip = true
+			}
+		}
+	}
 }

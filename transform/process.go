@@ -113,7 +113,11 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 // inject reads the stream, keeping only the documents the filter looks at (and of most of
 // those a stub), and runs it.
 func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
-	s, err := readStubs(input, relevant, passThrough, !opts.fullTrees)
+	var stub Stubber
+	if !opts.fullTrees {
+		stub = stubForDiscovery
+	}
+	s, err := readStubs(input, relevant, passThrough, stub)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,30 +128,31 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 	if isResourceList(s) {
 		return s, nil, nil
 	}
-	nodes, opts := filterInput(s, opts)
+	nodes, objects, opts := filterInput(s, opts)
 	var res Result
-	out, err := Inject{Options: opts, Result: &res}.Filter(nodes)
+	out, err := Inject{Options: opts, Result: &res}.filter(nodes, objects)
 	res.nodes = out
 	return s, &res, err
 }
 
 // filterInput is what the filter is given of a stream read with the relevance filter: the
-// kept trees, whether a document it does not see is not a Helm hook, and what was decoded
-// of the documents whose trees were cut down.
-func filterInput(s *Stream, opts Options) ([]*yaml.RNode, Options) {
-	opts.decoded = predecoded(s)
+// kept trees with their objects (a stub's holds what was decoded of it), and whether a
+// document it does not see is a Helm hook or not.
+func filterInput(s *Stream, opts Options) ([]*yaml.RNode, []*Object, Options) {
 	var nodes []*yaml.RNode
+	var objects []*Object
 	for _, d := range s.Docs {
 		switch {
 		case d.Node != nil:
 			nodes = append(nodes, d.Node)
+			objects = append(objects, d.Object())
 		case d.skipped && !d.hook:
 			opts.nonHookElsewhere = true
 		case d.skipped:
 			opts.hookElsewhere = true
 		}
 	}
-	return nodes, opts
+	return nodes, objects, opts
 }
 
 // relevant tells the documents the filter must see: those that run pods, route to them,

@@ -60,8 +60,8 @@ func TestMarshalYAMLRendered(t *testing.T) {
 		}
 		for _, engine := range Engines {
 			var res Result
-			nodes, opts := testNodes(t, in, Options{Config: releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32]}}, engine: "+string(engine)+"}")})
-			if _, err := (Inject{Options: opts, Result: &res}).Filter(nodes); err != nil {
+			nodes, objects, opts := testNodes(t, in, Options{Config: releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32]}}, engine: "+string(engine)+"}")})
+			if _, err := (Inject{Options: opts, Result: &res}).filter(nodes, objects); err != nil {
 				continue // an engine that cannot render this chart
 			}
 			for _, p := range res.Policies {
@@ -80,9 +80,9 @@ func TestMarshalYAMLRendered(t *testing.T) {
 	}
 }
 
-func testNodes(t *testing.T, in []byte, opts Options) ([]*yaml.RNode, Options) {
+func testNodes(t *testing.T, in []byte, opts Options) ([]*yaml.RNode, []*Object, Options) {
 	t.Helper()
-	s, err := readStubs(in, relevant, passThrough, true)
+	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,49 +12,61 @@ import (
 // identity, whether it is a Helm hook, and what discovery decodes (decodeObject). So, when
 // the stream is read for Process, a kept document is decoded for discovery right away, on
 // the parsing core, and its tree is replaced by a stub: an empty mapping that stands for
-// the document in the filter, and by which the filter finds what was decoded. The filter
+// the document in the filter, and whose Object holds what was decoded. The filter
 // given full trees (a KRM function, kustomize, ReadStream) reads them itself, with the same
 // functions.
 
-// slim decodes a kept document for discovery and replaces its tree by a stub, unless the
-// run may change or write the tree: a config carrier, what an earlier run generated, or a
-// ResourceList. It runs on the parsing core, after the document's checks.
-func (d *Document) slim() {
+// A Stubber reads, of a kept document that the run will not change, what a later stage
+// needs, and says whether its tree may be cut down to a stub.
+type Stubber func(o *Object) (decoded any, ok bool)
+
+// slim cuts a kept document's tree down to a stub once stub has read what the run needs
+// of it. A ResourceList is never cut. It runs on the parsing core, after the document's
+// checks.
+func (d *Document) slim(stub Stubber) {
 	if !d.object || d.Node == nil {
 		return
 	}
 	o := newObject(d.Node)
-	if o.Kind == resourceListKind || ownAnnotations(o) {
+	if o.Kind == resourceListKind {
 		return
+	}
+	dec, ok := stub(o)
+	if !ok {
+		return
+	}
+	s := &Object{APIVersion: o.APIVersion, Kind: o.Kind, Name: o.Name, Namespace: o.Namespace, Decoded: dec}
+	if d.hook {
+		s.stubAnnotations = map[string]string{AnnotationHook: o.annotations()[AnnotationHook]}
+	}
+	s.Node = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
+	d.Node, d.stub = s.Node, s
+}
+
+// Object is the document's object: the stub, or one read from its tree; nil when it has
+// none.
+func (d *Document) Object() *Object {
+	if d.stub != nil {
+		return d.stub
+	}
+	if d.Node == nil {
+		return nil
+	}
+	return newObject(d.Node)
+}
+
+// stubForDiscovery is the Stubber of a post-render: it decodes what discovery reads of a
+// document, unless the run may change or write it (a config carrier, or what an earlier
+// run generated).
+func stubForDiscovery(o *Object) (any, bool) {
+	if ownAnnotations(o) {
+		return nil, false
 	}
 	dec := decodeObject(o)
 	if w := dec.workload; w != nil {
 		w.Object = nil // discovery puts its own Object here; this one holds the full tree
-		if w.Hook != nil {
-			w.Hook.Events = strings.Clone(w.Hook.Events)
-		}
 	}
-	dec.object = Object{APIVersion: strings.Clone(o.APIVersion), Kind: strings.Clone(o.Kind), Name: strings.Clone(o.Name), Namespace: strings.Clone(o.Namespace)}
-	if d.hook {
-		dec.annotations = map[string]string{AnnotationHook: strings.Clone(o.annotations()[AnnotationHook])}
-	}
-	d.Node = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"})
-	d.decoded = dec
-}
-
-// object returns an input node's Object and annotations: read from the node, or, for a stub,
-// those read before its tree was cut down.
-func (r *run) object(n *yaml.RNode) (*Object, map[string]string) {
-	if dec := r.opts.decoded[n]; dec != nil {
-		o := dec.object
-		o.Node = n
-		return &o, dec.annotations
-	}
-	o := newObject(n)
-	if o == nil {
-		return nil, nil
-	}
-	return o, o.annotations()
+	return dec, true
 }
 
 // ownAnnotations tells whether an object has a helm-netpol.io/ annotation on its metadata
@@ -78,20 +90,4 @@ func ownAnnotations(o *Object) bool {
 		}
 	}
 	return false
-}
-
-// predecoded collects what the documents of a stream had decoded before their trees were
-// cut down, by the stub each now has.
-func predecoded(s *Stream) map[*yaml.RNode]*decoded {
-	var m map[*yaml.RNode]*decoded
-	for _, d := range s.Docs {
-		if d.decoded == nil {
-			continue
-		}
-		if m == nil {
-			m = map[*yaml.RNode]*decoded{}
-		}
-		m[d.Node] = d.decoded
-	}
-	return m
 }

@@ -86,16 +86,16 @@ func TestStubsAreMade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := readStubs(in, relevant, passThrough, true)
+	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
 	for _, d := range s.Docs {
-		if d.decoded == nil {
+		if d.stub == nil {
 			continue
 		}
-		o := d.decoded.object
+		o := d.stub
 		kinds[o.Kind]++
 		if len(d.Node.YNode().Content) > 0 {
 			t.Errorf("%s: the stub is not empty", o.ID())
@@ -185,11 +185,11 @@ func resultSummary(res *Result) *summary {
 // seen: the carrier keeps its full tree, and loses its annotation.
 func TestStubEscapedKey(t *testing.T) {
 	in := []byte(invalidObjects[len(invalidObjects)-1].input)
-	s, err := readStubs(in, relevant, passThrough, true)
+	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Docs[0].decoded != nil {
+	if s.Docs[0].stub != nil {
 		t.Fatal("a carrier was cut down to a stub")
 	}
 	out, _, err := Process(in, Options{})

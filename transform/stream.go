@@ -46,8 +46,8 @@ type Document struct {
 	skipped, scanned, hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
-	// decoded is what discovery reads of the document, when Node is a stub (see slim).
-	decoded *decoded
+	// stub is the document's object when Node is a stub (see slim).
+	stub *Object
 }
 
 // Where names the document for messages: "document 3 (line 45)".
@@ -81,13 +81,13 @@ func ReadStream(data []byte) (*Stream, error) {
 // that pass says can go through is not even parsed (see passThrough). Documents are read
 // on every core, and the result does not depend on their number.
 func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool)) (*Stream, error) {
-	return readStubs(data, keep, pass, false)
+	return readStubs(data, keep, pass, nil)
 }
 
 // readStubs is readStream that, with stubs, also cuts the kept trees of the documents that
 // a post-render will not change down to stubs, once discovery's part of them is decoded
 // (see Document.slim). Process reads its input so.
-func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool), stubs bool) (*Stream, error) {
+func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool), stub Stubber) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -131,8 +131,8 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 			return
 		}
 		d.Node = node
-		if stubs {
-			d.slim()
+		if stub != nil {
+			d.slim(stub)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
