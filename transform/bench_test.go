@@ -3,25 +3,17 @@ package transform
 import (
 	"bytes"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"os"
 	"path/filepath"
 	"regexp"
-	"testing"
-
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"testing"
 )
-
-// The benchmarks measure each stage of a post-render on real chart output: "small", one
-// chart of a few documents (podinfo); "dense-1MB", 14 releases of the four small charts of
-// the corpus (many workloads, Services and webhooks per MB); "mixed-10MB", three large
-// charts rendered as one release (mostly CRDs, few workloads per MB). Every workload is
-// covered by a release-wide config, as in scripts/bench.sh, which measures the binary
-// against yq and cat. MB/s is always bytes of input per second, so the stages can be
-// compared with one another. Nothing here asserts a time: run them with
-//
-//	go test ./transform -run XXX -bench . -benchtime 5x
-//
-// (or -benchmem -count 6 and benchstat to compare two versions).
 
 // benchInput is the 10 MB stream: three real chart renders of one release, "rel".
 func benchInput(b *testing.B) []byte {
@@ -77,22 +69,22 @@ func benchStreams(b *testing.B) []benchStream {
 }
 
 // benchConfig is the release-wide config of the benchmarks, rendering with engine.
-func benchConfig(b *testing.B, engine Engine) *Layer {
+func benchConfig(b *testing.B, engine config.Engine) *config.Layer {
 	return releaseWide(b, fmt.Sprintf("networkPolicy: {enabled: true, keepExisting: true, engine: %s}", engine))
 }
 
 // benchOptions are the options of a run, as the command line would pass them: no
 // --release, since the dense stream holds several releases.
-func benchOptions(b *testing.B, engine Engine) Options {
+func benchOptions(b *testing.B, engine config.Engine) Options {
 	return Options{Config: benchConfig(b, engine)}
 }
 
 // benchNodes reads a stream as Process does, keeping only the relevant trees (stubs of the
 // workloads and Services), and returns the nodes and options that Process would hand to
 // the filter.
-func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, []*Object, Options) {
+func benchNodes(b *testing.B, in []byte, opts Options) ([]*yaml.RNode, []*manifest.Object, Options) {
 	b.Helper()
-	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
+	s, err := manifest.ReadStubs(in, relevant, passThrough, discover.StubForDiscovery)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -110,15 +102,15 @@ func BenchmarkReadStream(b *testing.B) {
 		for _, k := range []struct {
 			name  string
 			keep  func(*yaml.RNode) bool
-			pass  func([]byte) (quickHead, bool)
-			stubs Stubber
-		}{{"keep=all", nil, nil, nil}, {"keep=relevant", relevant, nil, nil}, {"quick", relevant, passThrough, nil}, {"stubs", relevant, passThrough, stubForDiscovery}} {
+			pass  func([]byte) (yamlfast.QuickHead, bool)
+			stubs manifest.Stubber
+		}{{"keep=all", nil, nil, nil}, {"keep=relevant", relevant, nil, nil}, {"quick", relevant, passThrough, nil}, {"stubs", relevant, passThrough, discover.StubForDiscovery}} {
 			b.Run(s.name+"/"+k.name, func(b *testing.B) {
 				b.SetBytes(int64(len(s.in)))
 				b.ReportAllocs()
 				var docs, kept, parsed int
 				for b.Loop() {
-					st, err := readStubs(s.in, k.keep, k.pass, k.stubs)
+					st, err := manifest.ReadStubs(s.in, k.keep, k.pass, k.stubs)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -127,7 +119,7 @@ func BenchmarkReadStream(b *testing.B) {
 						if d.Node != nil {
 							kept++
 						}
-						if !d.scanned {
+						if !d.Scanned {
 							parsed++
 						}
 					}
@@ -147,7 +139,7 @@ func BenchmarkReadStream(b *testing.B) {
 func BenchmarkFilter(b *testing.B) {
 	for _, s := range benchStreams(b) {
 		b.Run(s.name, func(b *testing.B) {
-			nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, EngineKubernetes))
+			nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, config.EngineKubernetes))
 			b.SetBytes(int64(len(s.in)))
 			b.ReportAllocs()
 			var res Result
@@ -166,10 +158,10 @@ func BenchmarkFilter(b *testing.B) {
 // workload of the stream turned into nodes of the engine's dialect (typed object, JSON,
 // YAML). An engine whose renderer is not there yet is skipped.
 func BenchmarkRender(b *testing.B) {
-	for _, engine := range Engines {
+	for _, engine := range config.Engines {
 		for _, s := range benchStreams(b) {
 			b.Run(string(engine)+"/"+s.name, func(b *testing.B) {
-				if _, ok := renderers[engine]; !ok {
+				if _, ok := registry.Renderers[engine]; !ok {
 					b.Skipf("engine %s has no renderer yet", engine)
 				}
 				nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, engine))
@@ -202,7 +194,7 @@ func BenchmarkRender(b *testing.B) {
 func BenchmarkProcess(b *testing.B) {
 	for _, s := range benchStreams(b) {
 		b.Run(s.name, func(b *testing.B) {
-			opts := benchOptions(b, EngineKubernetes)
+			opts := benchOptions(b, config.EngineKubernetes)
 			b.SetBytes(int64(len(s.in)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -218,7 +210,7 @@ func BenchmarkProcess(b *testing.B) {
 // the streams.
 func BenchmarkQuickScan(b *testing.B) {
 	for _, s := range benchStreams(b) {
-		segs := splitDocuments(s.in)
+		segs := manifest.SplitDocuments(s.in)
 		b.Run(s.name, func(b *testing.B) {
 			b.SetBytes(int64(len(s.in)))
 			b.ReportAllocs()
@@ -226,7 +218,7 @@ func BenchmarkQuickScan(b *testing.B) {
 			for b.Loop() {
 				accepted = 0
 				for _, seg := range segs {
-					if _, ok := quickScan(seg.raw); ok {
+					if _, ok := yamlfast.QuickScan(seg.Raw); ok {
 						accepted++
 					}
 				}
@@ -252,19 +244,19 @@ func BenchmarkNodeJSON(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, seg := range splitDocuments(data) {
-			n, err := parseDocument(seg.raw, seg.line)
-			if err != nil || n == nil || !isWorkloadKind(n.GetKind()) {
+		for _, seg := range manifest.SplitDocuments(data) {
+			n, err := manifest.ParseDocument(seg.Raw, seg.Line)
+			if err != nil || n == nil || !manifest.IsWorkloadKind(n.GetKind()) {
 				continue
 			}
 			docs = append(docs, n)
-			size += len(seg.raw)
+			size += len(seg.Raw)
 		}
 	}
 	for _, k := range []struct {
 		name string
 		f    func(*yaml.RNode) ([]byte, error)
-	}{{"decode+marshal", oldNodeJSON}, {"direct", nodeJSON}} {
+	}{{"decode+marshal", oldNodeJSON}, {"direct", manifest.NodeJSON}} {
 		b.Run(k.name, func(b *testing.B) {
 			b.SetBytes(int64(size))
 			b.ReportAllocs()

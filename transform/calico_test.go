@@ -1,11 +1,13 @@
 package transform
 
 import (
+	"github.com/google/go-cmp/cmp"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine/calico"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestCalicoSelector(t *testing.T) {
@@ -63,7 +65,7 @@ func TestCalicoSelector(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := calicoSelector(c.sel)
+			got, err := calico.CalicoSelector(c.sel)
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("calicoSelector() error = %v, want one containing %q", err, c.wantErr)
@@ -84,8 +86,8 @@ func TestRenderCalico(t *testing.T) {
 	runEngineCases(t, []engineCase{
 		{
 			name:   "the default-deny has no rule, selects all() and carries its order",
-			engine: EngineCalico,
-			policy: func(t *testing.T) *Policy { return &Policy{Deny: true, EgressIsolated: true, Order: 2000} },
+			engine: config.EngineCalico,
+			policy: func(t *testing.T) *plan.Policy { return &plan.Policy{Deny: true, EgressIsolated: true, Order: 2000} },
 			want: `
 order: 2000
 selector: all()
@@ -97,8 +99,8 @@ types:
 		},
 		{
 			name:   "an allowlist without ingress rule isolates",
-			engine: EngineCalico,
-			policy: func(t *testing.T) *Policy { return &Policy{Selector: ctrlSelector(), Order: 1999} },
+			engine: config.EngineCalico,
+			policy: func(t *testing.T) *plan.Policy { return &plan.Policy{Selector: ctrlSelector(), Order: 1999} },
 			want: `
 order: 1999
 selector: app.kubernetes.io/name == 'ctrl'
@@ -109,9 +111,9 @@ types:
 		},
 		{
 			name:   "one rule per peer and protocol, a port without number opens the protocol",
-			engine: EngineCalico,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), Order: 1999, Ingress: []Rule{ruleYAML(t, "networkPolicy.additionalIngress[0]", `
+			engine: config.EngineCalico,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), Order: 1999, Ingress: []plan.Rule{ruleYAML(t, "networkPolicy.additionalIngress[0]", `
 ports:
 - {port: 8080}
 - {port: 9000, endPort: 9010, protocol: TCP}
@@ -194,16 +196,16 @@ types:
 		},
 		{
 			name:   "passthrough rules come first, the apiserver is the kubernetes service, a rule without peers has no destination selector",
-			engine: EngineCalico,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{
+			engine: config.EngineCalico,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{
 					Selector: ctrlSelector(), Order: 1999, EgressIsolated: true,
-					Egress: []Rule{
+					Egress: []plan.Rule{
 						{Origin: "networkPolicy.egress.apiserver", Apiserver: true},
 						ruleYAML(t, "networkPolicy.egress.to[0]", "ports: [{port: 4317}]"),
 						ruleYAML(t, "networkPolicy.egress.to[1]", "from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: flux-system}}, podSelector: {}}]"),
 					},
-					Native: Passthrough{Egress: nativeYAML(t, "[{action: Deny, destination: {nets: [169.254.169.254/32]}}]")},
+					Native: config.Passthrough{Egress: nativeYAML(t, "[{action: Deny, destination: {nets: [169.254.169.254/32]}}]")},
 				}
 			},
 			want: `
@@ -245,9 +247,9 @@ types:
 		},
 		{
 			name:   "a selector Calico cannot express names the rule",
-			engine: EngineCalico,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), Ingress: []Rule{ruleYAML(t, "networkPolicy.metrics.from", `from: [{podSelector: {matchLabels: {"a b": c}}}]`)}}
+			engine: config.EngineCalico,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), Ingress: []plan.Rule{ruleYAML(t, "networkPolicy.metrics.from", `from: [{podSelector: {matchLabels: {"a b": c}}}]`)}}
 			},
 			wantErr: `networkPolicy.metrics.from[0]: podSelector: label key "a b"`,
 		},

@@ -1,12 +1,15 @@
 package transform
 
 import (
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	"strings"
 	"testing"
 )
 
 func TestRenderCilium(t *testing.T) {
-	dns := func(t *testing.T) Rule {
+	dns := func(t *testing.T) plan.Rule {
 		r := ruleYAML(t, "networkPolicy.egress.dns", `
 ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}}]
@@ -17,8 +20,8 @@ from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-syst
 	runEngineCases(t, []engineCase{
 		{
 			name:   "the default-deny selects every endpoint and isolates with an empty rule, never ingressDeny",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy { return &Policy{Deny: true} },
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy { return &plan.Policy{Deny: true} },
 			want: `
 endpointSelector: {}
 ingress:
@@ -27,8 +30,8 @@ ingress:
 		},
 		{
 			name:   "the default-deny isolates egress when egress is denied",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy { return &Policy{Deny: true, EgressIsolated: true} },
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy { return &plan.Policy{Deny: true, EgressIsolated: true} },
 			want: `
 egress:
 - {}
@@ -39,8 +42,8 @@ ingress:
 		},
 		{
 			name:   "an allowlist without ingress rule isolates with an empty rule, and egress without rule too",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy { return &Policy{Selector: ctrlSelector(), EgressIsolated: true} },
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy { return &plan.Policy{Selector: ctrlSelector(), EgressIsolated: true} },
 			want: `
 egress:
 - {}
@@ -53,9 +56,9 @@ ingress:
 		},
 		{
 			name:   "a rule without peers is every entity, ports are numeric strings, all ports of a protocol are port 0",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), Ingress: []Rule{ruleYAML(t, "networkPolicy.additionalIngress[0]", `
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), Ingress: []plan.Rule{ruleYAML(t, "networkPolicy.additionalIngress[0]", `
 ports: [{port: 9443}, {protocol: SCTP, port: 9000, endPort: 9010}, {protocol: UDP}]
 `)}}
 			},
@@ -79,9 +82,9 @@ ingress:
 		},
 		{
 			name:   "peers: pod labels as they are, namespace keys prefixed, every namespace and negative namespace selectors stay in some namespace, ipBlocks in a rule of their own",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), Ingress: []Rule{ruleYAML(t, "networkPolicy.metrics.from", `
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), Ingress: []plan.Rule{ruleYAML(t, "networkPolicy.metrics.from", `
 ports: [{port: 8080}]
 from:
 - ipBlock: {cidr: 10.0.0.0/8, except: [10.96.0.0/12]}
@@ -136,12 +139,12 @@ ingress:
 		},
 		{
 			name:   "egress: the apiserver is the entity, passthrough rules are appended, the DNS rule carries the DNS proxy rule when toFQDNs is used",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{
 					Selector: ctrlSelector(), EgressIsolated: true,
-					Egress: []Rule{dns(t), {Origin: "networkPolicy.egress.apiserver", Apiserver: true}},
-					Native: Passthrough{Egress: nativeYAML(t, `[{toFQDNs: [{matchName: bucket.example.com}], toPorts: [{ports: [{port: "443", protocol: TCP}]}]}]`)},
+					Egress: []plan.Rule{dns(t), {Origin: "networkPolicy.egress.apiserver", Apiserver: true}},
+					Native: config.Passthrough{Egress: nativeYAML(t, `[{toFQDNs: [{matchName: bucket.example.com}], toPorts: [{ports: [{port: "443", protocol: TCP}]}]}]`)},
 				}
 			},
 			want: `
@@ -175,9 +178,9 @@ ingress:
 		},
 		{
 			name:   "no DNS proxy rule without toFQDNs",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), EgressIsolated: true, Egress: []Rule{dns(t)}}
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), EgressIsolated: true, Egress: []plan.Rule{dns(t)}}
 			},
 			want: `
 egress:
@@ -199,9 +202,9 @@ ingress:
 		},
 		{
 			name:   "a namespace label key too long for Cilium's prefix is refused with the rule named",
-			engine: EngineCilium,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Selector: ctrlSelector(), Ingress: []Rule{ruleYAML(t, "networkPolicy.gate.from", `
+			engine: config.EngineCilium,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Selector: ctrlSelector(), Ingress: []plan.Rule{ruleYAML(t, "networkPolicy.gate.from", `
 from: [{namespaceSelector: {matchLabels: {`+strings.Repeat("x", 40)+`: "y"}}}]
 `)}}
 			},
@@ -211,15 +214,15 @@ from: [{namespaceSelector: {matchLabels: {`+strings.Repeat("x", 40)+`: "y"}}}]
 }
 
 func TestCiliumPortsChunked(t *testing.T) {
-	r := Rule{Origin: "networkPolicy.otherPorts"}
+	r := plan.Rule{Origin: "networkPolicy.otherPorts"}
 	for i := range 45 {
-		r.Ports = append(r.Ports, portOf(int32(10000+i), "TCP"))
+		r.Ports = append(r.Ports, plan.PortOf(int32(10000+i), "TCP"))
 	}
-	got, err := ciliumPorts(&Policy{}, r, true, false)
+	got, err := cilium.CiliumPorts(&plan.Policy{}, r, true, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || len(got[0].Ports) != ciliumMaxPorts || len(got[1].Ports) != 5 {
+	if len(got) != 2 || len(got[0].Ports) != cilium.CiliumMaxPorts || len(got[1].Ports) != 5 {
 		t.Errorf("45 ports: got %d entries, want 40 ports then 5", len(got))
 	}
 }

@@ -2,18 +2,21 @@ package transform
 
 import (
 	"fmt"
-	"strings"
-	"testing"
-
 	"github.com/google/go-cmp/cmp"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine/clusternetworkpolicy"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+	"strings"
+	"testing"
 )
 
 func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
-	p := &Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl-system", ScopeNamespace: "ctrl-system", Selector: ctrlSelector(), Order: 999}
-	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{AnnotationGeneratedFor: "apps/v1/Deployment/ctrl"}}
-	obj, err := renderClusterNetworkPolicy(p, meta)
+	p := &plan.Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl-system", ScopeNamespace: "ctrl-system", Selector: ctrlSelector(), Order: 999}
+	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{manifest.AnnotationGeneratedFor: "apps/v1/Deployment/ctrl"}}
+	obj, err := clusternetworkpolicy.RenderClusterNetworkPolicy(p, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,21 +27,21 @@ func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
 	}
 
 	p.ScopeNamespace = ""
-	if _, err := renderClusterNetworkPolicy(p, meta); err == nil || !strings.Contains(err.Error(), "set networkPolicy.namespace, or pass --namespace") {
+	if _, err := clusternetworkpolicy.RenderClusterNetworkPolicy(p, meta); err == nil || !strings.Contains(err.Error(), "set networkPolicy.namespace, or pass --namespace") {
 		t.Errorf("no namespace: error = %v, want one telling how to give it", err)
 	}
 }
 
 func TestRenderClusterNetworkPolicy(t *testing.T) {
-	allowlist := func(ingress ...Rule) *Policy {
-		return &Policy{ScopeNamespace: "ns", Selector: ctrlSelector(), Order: 999, Ingress: ingress}
+	allowlist := func(ingress ...plan.Rule) *plan.Policy {
+		return &plan.Policy{ScopeNamespace: "ns", Selector: ctrlSelector(), Order: 999, Ingress: ingress}
 	}
 	runEngineCases(t, []engineCase{
 		{
 			name:   "the default-deny selects the namespace and denies pods, egress to pods and every address",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
-				return &Policy{Deny: true, EgressIsolated: true, ScopeNamespace: "ns", Order: 1000}
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
+				return &plan.Policy{Deny: true, EgressIsolated: true, ScopeNamespace: "ns", Order: 1000}
 			},
 			want: `
 egress:
@@ -64,8 +67,8 @@ tier: Baseline
 		},
 		{
 			name:   "passthrough first, then Accept, then Deny; a port without number is the whole range",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				p := allowlist(ruleYAML(t, "networkPolicy.additionalIngress[0]", `
 ports: [{protocol: UDP}, {port: 9000, endPort: 9010}]
 from:
@@ -131,38 +134,38 @@ tier: Baseline
 		},
 		{
 			name:   "an ipBlock cannot be an ingress peer",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				return allowlist(ruleYAML(t, "networkPolicy.metrics.from", "from: [{podSelector: {}}, {ipBlock: {cidr: 10.0.0.0/8}}]"))
 			},
 			wantErr: "networkPolicy.metrics.from[1]: an ipBlock cannot be a ClusterNetworkPolicy ingress peer",
 		},
 		{
 			name:   "an ipBlock except cannot be expressed",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				p := allowlist()
 				p.EgressIsolated = true
-				p.Egress = []Rule{ruleYAML(t, "networkPolicy.egress.to[0]", "from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]")}
+				p.Egress = []plan.Rule{ruleYAML(t, "networkPolicy.egress.to[0]", "from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]")}
 				return p
 			},
 			wantErr: "networkPolicy.egress.to[0][0]: ipBlock.except cannot be expressed",
 		},
 		{
 			name:   "the apiserver has no name here",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				p := allowlist()
 				p.EgressIsolated = true
-				p.Egress = []Rule{{Origin: "networkPolicy.egress.apiserver", Apiserver: true}}
+				p.Egress = []plan.Rule{{Origin: "networkPolicy.egress.apiserver", Apiserver: true}}
 				return p
 			},
 			wantErr: "list its addresses in networkPolicy.egress.apiserver.cidrs",
 		},
 		{
 			name:   "a passthrough rule with an unknown field is refused",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				p := allowlist()
 				p.Native.Ingress = nativeYAML(t, `[{action: Deny, form: [{namespaces: {}}]}]`)
 				return p
@@ -171,9 +174,9 @@ tier: Baseline
 		},
 		{
 			name:   "more than 25 rules are refused",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
-				var rules []Rule
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
+				var rules []plan.Rule
 				for i := range 25 {
 					rules = append(rules, ruleYAML(t, fmt.Sprintf("networkPolicy.additionalIngress[%d]", i), fmt.Sprintf("ports: [{port: %d}]", 1000+i)))
 				}
@@ -183,8 +186,8 @@ tier: Baseline
 		},
 		{
 			name:   "more than 25 peers are refused",
-			engine: EngineClusterNetworkPolicy,
-			policy: func(t *testing.T) *Policy {
+			engine: config.EngineClusterNetworkPolicy,
+			policy: func(t *testing.T) *plan.Policy {
 				peers := strings.Repeat("- namespaceSelector: {}\n", 26)
 				return allowlist(ruleYAML(t, "networkPolicy.gate.from", "from:\n"+peers))
 			},

@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"github.com/helm-netpol/helm-netpol/internal/config"
 	"slices"
 	"strings"
 	"testing"
@@ -72,11 +73,11 @@ func TestConfigErrorsTogether(t *testing.T) {
 // TestParseLayerPrunes: ParseLayer gives back, beside its error, the layer without what it
 // reported, and the paths it took out.
 func TestParseLayerPrunes(t *testing.T) {
-	l, err := ParseLayer([]byte("networkPolicy: {enabled: true, engine: 5, bogus: 1, egress: {to: [{}, 7]}}\nports: {gate: 8080}"), LevelWorkload, "o", "w")
+	l, err := config.ParseLayer([]byte("networkPolicy: {enabled: true, engine: 5, bogus: 1, egress: {to: [{}, 7]}}\nports: {gate: 8080}"), config.LevelWorkload, "o", "w")
 	if err == nil || l == nil {
 		t.Fatalf("want an error and the layer; got %v, %v", l, err)
 	}
-	if got, want := l.pruned, []string{"networkPolicy.bogus", "networkPolicy.egress.to", "networkPolicy.engine"}; !slices.Equal(got, want) {
+	if got, want := l.Pruned, []string{"networkPolicy.bogus", "networkPolicy.egress.to", "networkPolicy.engine"}; !slices.Equal(got, want) {
 		t.Errorf("pruned %q, want %q", got, want)
 	}
 	np := l.Tree["networkPolicy"].(map[string]any)
@@ -89,10 +90,10 @@ func TestParseLayerPrunes(t *testing.T) {
 	if l.Tree["ports"].(map[string]any)["gate"] != int64(8080) {
 		t.Errorf("ports lost the gate: %v", l.Tree["ports"])
 	}
-	if _, err := ParseLayer([]byte("networkPolicy: [a"), LevelWorkload, "o", "w"); err == nil {
+	if _, err := config.ParseLayer([]byte("networkPolicy: [a"), config.LevelWorkload, "o", "w"); err == nil {
 		t.Error("malformed YAML accepted")
 	}
-	if l, err := ParseLayer([]byte("networkPolicy: [a]"), LevelWorkload, "o", "w"); err == nil || l == nil || len(l.Tree) != 0 {
+	if l, err := config.ParseLayer([]byte("networkPolicy: [a]"), config.LevelWorkload, "o", "w"); err == nil || l == nil || len(l.Tree) != 0 {
 		t.Errorf("a networkPolicy list: want the error and an empty layer; got %v, %v", l, err)
 	}
 }

@@ -2,21 +2,25 @@ package transform
 
 import (
 	"encoding/json"
-	"strings"
-	"testing"
-
 	"github.com/google/go-cmp/cmp"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	sigsyaml "sigs.k8s.io/yaml"
+	"strings"
+	"testing"
 )
 
 // renderSpec renders a policy with an engine's renderer and returns the spec as YAML.
-func renderSpec(t *testing.T, engine Engine, p *Policy) (string, error) {
+func renderSpec(t *testing.T, engine config.Engine, p *plan.Policy) (string, error) {
 	t.Helper()
-	obj, err := renderers[engine](p, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
+	obj, err := registry.Renderers[engine](p, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
 	if err != nil {
 		return "", err
 	}
@@ -38,13 +42,13 @@ func renderSpec(t *testing.T, engine Engine, p *Policy) (string, error) {
 }
 
 // ruleYAML reads a Kubernetes ingress rule (ports and from) written as YAML.
-func ruleYAML(t *testing.T, origin, text string) Rule {
+func ruleYAML(t *testing.T, origin, text string) plan.Rule {
 	t.Helper()
 	var r networkingv1.NetworkPolicyIngressRule
 	if err := sigsyaml.UnmarshalStrict([]byte(text), &r); err != nil {
 		t.Fatal(err)
 	}
-	return Rule{Origin: origin, Ports: r.Ports, Peers: r.From}
+	return plan.Rule{Origin: origin, Ports: r.Ports, Peers: r.From}
 }
 
 func nativeYAML(t *testing.T, text string) []map[string]any {
@@ -60,15 +64,15 @@ func ctrlSelector() *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "ctrl"}}
 }
 
-func ctrlWorkload() *Workload {
-	return &Workload{Ports: []ContainerPort{{Name: "metrics", Port: 8080, Protocol: corev1.ProtocolTCP}}}
+func ctrlWorkload() *discover.Workload {
+	return &discover.Workload{Ports: []discover.ContainerPort{{Name: "metrics", Port: 8080, Protocol: corev1.ProtocolTCP}}}
 }
 
 // engineCase is one policy rendered by one engine: the spec it gives, or the error.
 type engineCase struct {
 	name    string
-	engine  Engine
-	policy  func(t *testing.T) *Policy
+	engine  config.Engine
+	policy  func(t *testing.T) *plan.Policy
 	want    string
 	wantErr string
 }
@@ -96,21 +100,21 @@ func runEngineCases(t *testing.T, cases []engineCase) {
 
 func TestNumericPorts(t *testing.T) {
 	named := intstr.FromString("metrics")
-	p := &Policy{For: "apps/v1/Deployment/ctrl", Workload: ctrlWorkload()}
-	r := Rule{Origin: "networkPolicy.additionalIngress[0]", Ports: []networkingv1.NetworkPolicyPort{{Port: &named}}}
-	got, err := numericPorts(p, r, true, EngineCilium)
+	p := &plan.Policy{For: "apps/v1/Deployment/ctrl", Workload: ctrlWorkload()}
+	r := plan.Rule{Origin: "networkPolicy.additionalIngress[0]", Ports: []networkingv1.NetworkPolicyPort{{Port: &named}}}
+	got, err := engine.NumericPorts(p, r, true, config.EngineCilium)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]numericPort{{Protocol: corev1.ProtocolTCP, Port: 8080}}, got); diff != "" {
+	if diff := cmp.Diff([]engine.NumericPort{{Protocol: corev1.ProtocolTCP, Port: 8080}}, got); diff != "" {
 		t.Errorf("a named ingress port resolves to the workload's port (-want +got):\n%s", diff)
 	}
-	if _, err := numericPorts(p, r, false, EngineCilium); err == nil || !strings.Contains(err.Error(), `networkPolicy.additionalIngress[0].ports[0]: named port "metrics"`) {
+	if _, err := engine.NumericPorts(p, r, false, config.EngineCilium); err == nil || !strings.Contains(err.Error(), `networkPolicy.additionalIngress[0].ports[0]: named port "metrics"`) {
 		t.Errorf("a named egress port: error = %v, want one naming the port", err)
 	}
 	unknown := intstr.FromString("grpc")
 	r.Ports[0].Port = &unknown
-	if _, err := numericPorts(p, r, true, EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
+	if _, err := engine.NumericPorts(p, r, true, config.EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
 		t.Errorf("an undeclared named ingress port: error = %v, want one saying so", err)
 	}
 }

@@ -2,17 +2,11 @@ package transform
 
 import (
 	"fmt"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+	"strings"
 )
-
-// Flux's helm-controller runs only its built-in kustomize post-renderer, and kustomize
-// patches can change or delete objects but not add them. FluxPatches gives the part of a
-// post-render that patches can do: remove the config annotations and rewrite or delete the
-// chart's own policies. The generated policies themselves come from Policies, applied by a
-// Flux Kustomization beside the HelmRelease.
 
 // fluxPostRenderers is a HelmRelease's spec.postRenderers.
 type fluxPostRenderers struct {
@@ -46,7 +40,7 @@ type jsonPatchOp struct {
 	Value any    `json:"value,omitempty"`
 }
 
-func targetOf(o *Object) fluxTarget {
+func targetOf(o *manifest.Object) fluxTarget {
 	group, version, found := strings.Cut(o.APIVersion, "/")
 	if !found {
 		group, version = "", o.APIVersion
@@ -74,11 +68,11 @@ func FluxPatches(input []byte, opts Options) ([]byte, *Result, error) {
 	}
 	replacement := map[string]*yaml.RNode{}
 	for _, n := range res.Generated {
-		replacement[n.GetAnnotations()[AnnotationGeneratedFor]] = n
+		replacement[n.GetAnnotations()[manifest.AnnotationGeneratedFor]] = n
 	}
 	for _, o := range res.Replaced {
 		n := replacement[o.Ref()]
-		if n != nil && stringField(n, "apiVersion") == o.APIVersion && stringField(n, "kind") == o.Kind {
+		if n != nil && manifest.StringField(n, "apiVersion") == o.APIVersion && manifest.StringField(n, "kind") == o.Kind {
 			spec, err := n.Pipe(yaml.Lookup("spec"))
 			if err != nil {
 				return nil, res, err
@@ -119,7 +113,7 @@ func FluxPatches(input []byte, opts Options) ([]byte, *Result, error) {
 	return append([]byte(header), out...), res, nil
 }
 
-func jsonPatch(o *Object, ops []jsonPatchOp) (fluxPatch, error) {
+func jsonPatch(o *manifest.Object, ops []jsonPatchOp) (fluxPatch, error) {
 	b, err := sigsyaml.Marshal(ops)
 	if err != nil {
 		return fluxPatch{}, err

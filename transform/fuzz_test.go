@@ -4,23 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine/calico"
+	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
 )
-
-// The fuzz targets of issue #7: no input breaks the tool, nothing is lost, and nothing is
-// opened by accident. Their seed corpora live in testdata/fuzz/<target>/ (made from the
-// golden fixtures by TestFuzzSeedsAreCurrent, see there) and run with every `go test`;
-// scripts/fuzz.sh runs each target for a while.
 
 // FuzzReadStream feeds arbitrary bytes to the stream reader and its writer. The reader
 // either refuses the input or returns documents whose bytes add up to the input, each
@@ -44,9 +42,9 @@ func addFixtureDocuments(f *testing.F, accept func(raw []byte) bool) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for _, seg := range splitDocuments(data) {
-			if len(seg.raw) < 2000 && accept(seg.raw) {
-				f.Add(seg.raw)
+		for _, seg := range manifest.SplitDocuments(data) {
+			if len(seg.Raw) < 2000 && accept(seg.Raw) {
+				f.Add(seg.Raw)
 			}
 		}
 	}
@@ -101,8 +99,8 @@ func FuzzNodeJSON(f *testing.F) {
 	}
 	inputs, _ := fixtureSeeds(f)
 	for _, in := range inputs {
-		for _, seg := range splitDocuments(in) {
-			f.Add(seg.raw)
+		for _, seg := range manifest.SplitDocuments(in) {
+			f.Add(seg.Raw)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -140,10 +138,10 @@ var hostileSeeds = []string{
 }
 
 // fuzzReleaseConfig covers every workload of a fuzzed stream.
-var fuzzReleaseConfig = mustLayer("networkPolicy: {enabled: true, keepExisting: true}", LevelFile, "--config fuzz")
+var fuzzReleaseConfig = mustLayer("networkPolicy: {enabled: true, keepExisting: true}", config.LevelFile, "--config fuzz")
 
-func mustLayer(text string, level Level, object string) *Layer {
-	l, err := ParseLayer([]byte(text), level, object, "")
+func mustLayer(text string, level config.Level, object string) *config.Layer {
+	l, err := config.ParseLayer([]byte(text), level, object, "")
 	if err != nil {
 		panic(err)
 	}
@@ -281,17 +279,17 @@ func checkErrorLines(t *testing.T, err error) {
 func checkReadStream(t *testing.T, data []byte) {
 	if !bytes.ContainsAny(data, "\r\u0085\u2028\u2029") {
 		// Only line feeds: jumping between "\n---" must cut as walking every line does.
-		got, want := splitDocuments(data), splitLines(data, nextLF)
+		got, want := manifest.SplitDocuments(data), manifest.SplitLines(data, manifest.NextLF)
 		if len(got) != len(want) {
 			t.Fatalf("%d documents, walking lines finds %d", len(got), len(want))
 		}
 		for i := range got {
-			if !bytes.Equal(got[i].raw, want[i].raw) || got[i].line != want[i].line {
+			if !bytes.Equal(got[i].Raw, want[i].Raw) || got[i].Line != want[i].Line {
 				t.Fatalf("document %d differs from walking lines", i+1)
 			}
 		}
 	}
-	s, err := ReadStream(data)
+	s, err := manifest.ReadStream(data)
 	if err != nil {
 		checkErrorLines(t, err)
 		return
@@ -322,11 +320,11 @@ func checkReadStream(t *testing.T, data []byte) {
 	for _, d := range s.Docs {
 		var one bytes.Buffer
 		mapping := d.Node != nil && d.Node.YNode().Kind == yaml.MappingNode
-		if err := writeDocument(&errWriter{w: &one}, d, mapping); err != nil {
+		if err := manifest.WriteDocument(&manifest.ErrWriter{W: &one}, d, mapping); err != nil {
 			t.Fatalf("%s: writing it anew: %v", d.Where(), err)
 		}
 		if mapping {
-			back, err := parseDocument(one.Bytes(), 1)
+			back, err := manifest.ParseDocument(one.Bytes(), 1)
 			if err != nil {
 				t.Fatalf("%s written anew does not parse: %v\nbefore:\n%s\nafter:\n%s", d.Where(), err, d.Raw, one.Bytes())
 			}
@@ -339,7 +337,7 @@ func checkReadStream(t *testing.T, data []byte) {
 		}
 		all.Write(one.Bytes())
 	}
-	again, err := ReadStream(all.Bytes())
+	again, err := manifest.ReadStream(all.Bytes())
 	if err != nil {
 		t.Fatalf("the stream written anew does not read back: %v\n%s", err, all.Bytes())
 	}
@@ -424,7 +422,7 @@ func diffNodesBudget(a, b *yaml.Node, path string, budget *int) string {
 }
 
 func checkParseLayer(t *testing.T, text []byte) {
-	l, err := ParseLayer(text, LevelFile, "--config fuzz", "")
+	l, err := config.ParseLayer(text, config.LevelFile, "--config fuzz", "")
 	if err != nil {
 		if err.Error() == "" {
 			t.Fatalf("an error without a message")
@@ -434,14 +432,14 @@ func checkParseLayer(t *testing.T, text []byte) {
 		}
 		// A layer given back beside an error has lost what was reported: the rest has
 		// the right shape and merges, so its meaning can be checked.
-		if len(l.pruned) == 0 {
+		if len(l.Pruned) == 0 {
 			t.Fatalf("a layer beside the error %v, with nothing taken out", err)
 		}
 		var again []string
-		if errs, bad := checkShape(l.Tree, reflect.TypeFor[Values](), "", &again); len(errs) > 0 || bad {
+		if errs, bad := config.CheckShape(l.Tree, reflect.TypeFor[config.Values](), "", &again); len(errs) > 0 || bad {
 			t.Fatalf("what is left after %v is still refused: %v", err, errs)
 		}
-		m, err := Merge(l)
+		m, err := config.Merge(l)
 		if err != nil {
 			t.Fatalf("what is left does not merge: %v", err)
 		}
@@ -451,11 +449,11 @@ func checkParseLayer(t *testing.T, text []byte) {
 	if l.Tree == nil {
 		t.Fatalf("a layer without a tree")
 	}
-	again, err := ParseLayer(text, LevelFile, "--config fuzz", "")
+	again, err := config.ParseLayer(text, config.LevelFile, "--config fuzz", "")
 	if err != nil || !reflect.DeepEqual(l.Tree, again.Tree) {
 		t.Fatalf("a second decode differs: %v", err)
 	}
-	m, err := Merge(l)
+	m, err := config.Merge(l)
 	if err != nil {
 		t.Fatalf("the decoder accepted a config that does not merge: %v", err)
 	}
@@ -466,11 +464,11 @@ func checkParseLayer(t *testing.T, text []byte) {
 	if err != nil {
 		t.Fatalf("the accepted tree has no JSON form: %v", err)
 	}
-	l2, err := ParseLayer(js, LevelFile, "--config fuzz", "")
+	l2, err := config.ParseLayer(js, config.LevelFile, "--config fuzz", "")
 	if err != nil {
 		t.Fatalf("the accepted tree, written as JSON, is refused: %v\n%s", err, js)
 	}
-	m2, err := Merge(l2)
+	m2, err := config.Merge(l2)
 	if err != nil {
 		t.Fatalf("the accepted tree, written as JSON, does not merge: %v", err)
 	}
@@ -502,8 +500,8 @@ func checkProcess(t *testing.T, input []byte, opts Options) {
 	if !bytes.Equal(again, out) {
 		t.Fatalf("a second run on the output changes it:\ninput:\n%s\nfirst:\n%s\nsecond:\n%s", input, out, again)
 	}
-	if s, err := ReadStream(input); err == nil && isResourceList(s) {
-		if _, err := ReadStream(out); err != nil {
+	if s, err := manifest.ReadStream(input); err == nil && isResourceList(s) {
+		if _, err := manifest.ReadStream(out); err != nil {
 			t.Fatalf("the ResourceList written back does not parse: %v", err)
 		}
 		return
@@ -517,35 +515,35 @@ func checkProcess(t *testing.T, input []byte, opts Options) {
 // follows the input documents is generated objects that parse.
 func checkKept(t *testing.T, input, out []byte, res *Result) {
 	t.Helper()
-	ins, outs := splitDocuments(input), splitDocuments(out)
+	ins, outs := manifest.SplitDocuments(input), manifest.SplitDocuments(out)
 	j := 0
 	var removed []*yaml.RNode
 	for i, in := range ins {
 		last := i == len(ins)-1
-		if j < len(outs) && (bytes.Equal(outs[j].raw, in.raw) || last && bytes.Equal(outs[j].raw, append(append([]byte(nil), in.raw...), '\n'))) {
-			checkNoConfig(t, outs[j].raw, fmt.Sprintf("input document %d, kept as it came", i+1))
+		if j < len(outs) && (bytes.Equal(outs[j].Raw, in.Raw) || last && bytes.Equal(outs[j].Raw, append(append([]byte(nil), in.Raw...), '\n'))) {
+			checkNoConfig(t, outs[j].Raw, fmt.Sprintf("input document %d, kept as it came", i+1))
 			j++
 			continue
 		}
-		node, err := parseDocument(in.raw, in.line)
+		node, err := manifest.ParseDocument(in.Raw, in.Line)
 		if err == nil && node != nil {
-			err = expandAliases(node, in.raw, in.line)
+			err = manifest.ExpandAliases(node, in.Raw, in.Line)
 		}
 		if err != nil || node == nil {
-			t.Fatalf("input document %d (line %d) is missing from the output, and it is not one the run may change\ninput:\n%s\noutput:\n%s", i+1, in.line, input, out)
+			t.Fatalf("input document %d (line %d) is missing from the output, and it is not one the run may change\ninput:\n%s\noutput:\n%s", i+1, in.Line, input, out)
 		}
 		if j < len(outs) {
-			if o, err := parseDocument(outs[j].raw, 1); err == nil && o != nil && sameWithoutConfig(node, o) {
+			if o, err := manifest.ParseDocument(outs[j].Raw, 1); err == nil && o != nil && sameWithoutConfig(node, o) {
 				if !mayCarry(node) {
-					t.Fatalf("input document %d (line %d) was rewritten, and it carries no config\nbefore:\n%s\nafter:\n%s", i+1, in.line, in.raw, outs[j].raw)
+					t.Fatalf("input document %d (line %d) was rewritten, and it carries no config\nbefore:\n%s\nafter:\n%s", i+1, in.Line, in.Raw, outs[j].Raw)
 				}
-				checkNoConfig(t, outs[j].raw, fmt.Sprintf("input document %d, a carrier written anew", i+1))
+				checkNoConfig(t, outs[j].Raw, fmt.Sprintf("input document %d, a carrier written anew", i+1))
 				j++
 				continue
 			}
 		}
 		if !mayBeReplaced(node) {
-			t.Fatalf("input document %d (line %d) is missing from the output or changed beyond losing its config annotation\nit was:\n%s\ninput:\n%s\noutput:\n%s", i+1, in.line, in.raw, input, out)
+			t.Fatalf("input document %d (line %d) is missing from the output or changed beyond losing its config annotation\nit was:\n%s\ninput:\n%s\noutput:\n%s", i+1, in.Line, in.Raw, input, out)
 		}
 		removed = append(removed, node)
 	}
@@ -554,17 +552,17 @@ func checkKept(t *testing.T, input, out []byte, res *Result) {
 	keys := map[string]bool{}
 	n := 0
 	for ; j < len(outs); j++ {
-		raw := outs[j].raw
+		raw := outs[j].Raw
 		if !bytes.HasPrefix(raw, []byte("---\n")) {
 			t.Fatalf("generated document %d does not start with a \"---\" line:\n%s", n+1, raw)
 		}
-		node, err := parseDocument(raw, 1)
+		node, err := manifest.ParseDocument(raw, 1)
 		if err != nil || node == nil {
 			t.Fatalf("generated document %d does not parse (%v):\n%s", n+1, err, raw)
 		}
 		checkGenerated(t, node, raw)
-		o := newObject(node)
-		generated[node.GetAnnotations()[AnnotationGeneratedFor]] = true
+		o := manifest.NewObject(node)
+		generated[node.GetAnnotations()[manifest.AnnotationGeneratedFor]] = true
 		k := fmt.Sprint(keyOf(o))
 		if keys[k] {
 			t.Fatalf("two generated objects are %s", k)
@@ -576,7 +574,7 @@ func checkKept(t *testing.T, input, out []byte, res *Result) {
 		t.Fatalf("the output ends with %d generated documents; the run says it generated %d", n, len(res.Generated))
 	}
 	for _, r := range removed {
-		o := newObject(r)
+		o := manifest.NewObject(r)
 		if !generated[o.Ref()] && !keys[fmt.Sprint(keyOf(o))] {
 			t.Fatalf("%s was taken out of the stream and nothing generated replaces it", o.ID())
 		}
@@ -588,7 +586,7 @@ func mayCarry(n *yaml.RNode) bool {
 	found := false
 	walkMappings(n.YNode(), func(m *yaml.Node) {
 		for i := 0; i+1 < len(m.Content); i += 2 {
-			if m.Content[i].Value == AnnotationConfig {
+			if m.Content[i].Value == manifest.AnnotationConfig {
 				found = true
 			}
 		}
@@ -602,8 +600,8 @@ func mayBeReplaced(n *yaml.RNode) bool {
 	if n.YNode().Kind != yaml.MappingNode {
 		return false
 	}
-	_, ours := n.GetAnnotations()[AnnotationGeneratedFor]
-	return ours || stringField(n, "kind") == "NetworkPolicy"
+	_, ours := n.GetAnnotations()[manifest.AnnotationGeneratedFor]
+	return ours || manifest.StringField(n, "kind") == "NetworkPolicy"
 }
 
 func walkMappings(n *yaml.Node, f func(*yaml.Node)) {
@@ -632,7 +630,7 @@ func sameWithoutConfig(a, b *yaml.RNode) bool {
 		c := n.Copy().YNode()
 		walkMappings(c, func(m *yaml.Node) {
 			for i := 0; i+1 < len(m.Content); i += 2 {
-				if m.Content[i].Value == AnnotationConfig {
+				if m.Content[i].Value == manifest.AnnotationConfig {
 					m.Content = append(m.Content[:i], m.Content[i+2:]...)
 					i -= 2
 				}
@@ -656,21 +654,21 @@ func sameWithoutConfig(a, b *yaml.RNode) bool {
 // reads one: the object's own annotations, and a workload's pod template's.
 func checkNoConfig(t *testing.T, raw []byte, what string) {
 	t.Helper()
-	n, err := parseDocument(raw, 1)
+	n, err := manifest.ParseDocument(raw, 1)
 	if err != nil || n == nil || n.YNode().Kind != yaml.MappingNode {
 		return
 	}
-	o := newObject(n)
+	o := manifest.NewObject(n)
 	paths := [][]string{{"metadata", "annotations"}}
-	if o.isWorkload() && o.templatePath() != nil {
-		paths = append(paths, append(o.templatePath(), "metadata", "annotations"))
+	if o.IsWorkload() && o.TemplatePath() != nil {
+		paths = append(paths, append(o.TemplatePath(), "metadata", "annotations"))
 	}
 	for _, p := range paths {
 		a, err := n.Pipe(yaml.Lookup(p...))
 		if err != nil || a == nil || a.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		if a.Field(AnnotationConfig) != nil {
+		if a.Field(manifest.AnnotationConfig) != nil {
 			t.Fatalf("%s still carries the config annotation at %s:\n%s", what, strings.Join(p, "."), raw)
 		}
 	}
@@ -680,7 +678,7 @@ func checkNoConfig(t *testing.T, raw []byte, what string) {
 // annotation, and a spec that decodes strictly into its API type where the type is known.
 func checkGenerated(t *testing.T, n *yaml.RNode, raw []byte) {
 	t.Helper()
-	o := newObject(n)
+	o := manifest.NewObject(n)
 	if o == nil || o.APIVersion == "" || o.Kind == "" {
 		t.Fatalf("a generated document is not an object:\n%s", raw)
 	}
@@ -692,8 +690,8 @@ func checkGenerated(t *testing.T, n *yaml.RNode, raw []byte) {
 			t.Fatalf("generated %s: namespace %q: %s", o.ID(), o.Namespace, strings.Join(msgs, "; "))
 		}
 	}
-	if _, ok := n.GetAnnotations()[AnnotationGeneratedFor]; !ok {
-		t.Fatalf("generated %s lacks %s", o.ID(), AnnotationGeneratedFor)
+	if _, ok := n.GetAnnotations()[manifest.AnnotationGeneratedFor]; !ok {
+		t.Fatalf("generated %s lacks %s", o.ID(), manifest.AnnotationGeneratedFor)
 	}
 	if !utf8.Valid(raw) {
 		t.Fatalf("generated %s is not valid UTF-8", o.ID())
@@ -705,9 +703,9 @@ func checkGenerated(t *testing.T, n *yaml.RNode, raw []byte) {
 	case "policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy":
 		into = &cnpv1alpha2.ClusterNetworkPolicy{}
 	case "cilium.io/v2 CiliumNetworkPolicy":
-		into = &CiliumNetworkPolicy{}
+		into = &cilium.CiliumNetworkPolicy{}
 	case "projectcalico.org/v3 NetworkPolicy":
-		into = &CalicoNetworkPolicy{}
+		into = &calico.CalicoNetworkPolicy{}
 	default:
 		t.Fatalf("generated %s is of a kind no engine renders", o.ID())
 	}
@@ -789,7 +787,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		name := filepath.Base(filepath.Dir(file))[:5] + "-" + strings.TrimSuffix(filepath.Base(file), ".yaml")
 		inputs[name] = in
 	}
-	for _, name := range sortedKeys(inputs) {
+	for _, name := range config.SortedKeys(inputs) {
 		write("FuzzReadStream", name, inputs[name])
 		config := string(configs[name])
 		if config == "" {
@@ -797,9 +795,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		write("FuzzProcess", name, inputs[name], config)
 	}
-	for i, name := range sortedKeys(configs) {
+	for i, name := range config.SortedKeys(configs) {
 		write("FuzzParseLayer", name, configs[name])
-		l, err := ParseLayer(configs[name], LevelWorkload, "fixture", "")
+		l, err := config.ParseLayer(configs[name], config.LevelWorkload, "fixture", "")
 		if err != nil {
 			continue
 		}

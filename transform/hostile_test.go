@@ -3,16 +3,17 @@ package transform
 import (
 	"bytes"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"io"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"runtime"
 	"runtime/metrics"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"k8s.io/apimachinery/pkg/util/validation"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // hostileCase is one hostile input and what a careful user expects of it: either a clear
@@ -93,7 +94,7 @@ func generates(n int) func(t *testing.T, in, out []byte, res *Result) {
 // carries config (unless empty) as its config annotation, and declares port 8080.
 func deployment(name string, labels map[string]string, config string) string {
 	var l strings.Builder
-	for _, k := range sortedKeys(labels) {
+	for _, k := range config.SortedKeys(labels) {
 		fmt.Fprintf(&l, "        %s: %s\n", k, yamlString(labels[k]))
 	}
 	ann := ""
@@ -168,7 +169,7 @@ func hostileCases() []hostileCase {
 		{name: "alias bomb in a Deployment", input: []byte(strings.Replace(dep, "spec:\n  selector", "x-bomb:\n"+billionLaughs("  ")+"spec:\n  selector", 1)),
 			err: []string{"document 1 (line", "alias bomb"}},
 		{name: "alias bomb in the config annotation", input: []byte(deployment("web", web, "networkPolicy: {enabled: true}\nx:\n"+billionLaughs("  "))),
-			err: []string{"apps/v1 Deployment shop/web", AnnotationConfig, "alias bomb"}},
+			err: []string{"apps/v1 Deployment shop/web", manifest.AnnotationConfig, "alias bomb"}},
 		{name: "alias that contains itself", input: []byte(configMap("c", "data: &d {a: *d}\n")),
 			err: []string{"document 1 (line 1)", "line 5", "refers to a node that contains it"}},
 		// Aliases and merge keys that expand reasonably are read as Kubernetes reads them:
@@ -239,7 +240,7 @@ spec:
 		{name: "CR line endings", input: []byte(strings.ReplaceAll(configMap("a", "data: {a: b}\n")+"---\n"+configMap("b", "data: {a: b}\n"), "\n", "\r")),
 			check: func(t *testing.T, in, out []byte, res *Result) {
 				unchanged(t, in, out, res)
-				s, err := ReadStream(in)
+				s, err := manifest.ReadStream(in)
 				if err != nil || len(s.Docs) != 2 {
 					t.Errorf("want 2 documents, got %v (%v)", s, err)
 				}
@@ -253,7 +254,7 @@ spec:
 		{name: "tabs between tokens", input: []byte(dep + "---\n" + configMap("c", "data:\t{a:\tb}\t# tab\n")), check: generates(1)},
 
 		// Duplicate keys: Kubernetes takes the last value, helm-netpol's reader the first, so
-		// they are refused where helm-netpol reads; elsewhere the bytes pass to Helm.
+		// they are refused where helm-netpol reads; elsewhere the bytes pass to helm.
 		{name: "duplicate key in a ConfigMap", input: []byte(dep + "---\n" + configMap("c", "data: {a: b, a: c}\n")), check: generates(1)},
 		{name: "duplicate key in a Deployment", input: []byte(strings.Replace(dep, "  namespace: shop\n", "  namespace: shop\n  namespace: other\n", 1)),
 			err: []string{"document 1 (line 1)", `line 6: key "namespace" appears twice (first on line 5)`}},
@@ -290,7 +291,7 @@ spec:
 		// Document markers inside scalars, end markers, comments.
 		{name: "--- inside block scalars", input: []byte(dep + "---\n" + configMap("c", "data:\n  script: |\n    ---\n    --- x\n    ...\n")), check: generates(1)},
 		{name: "config holding two documents", input: []byte(deployment("web", web, "networkPolicy: {enabled: true}\n---\nnetworkPolicy: {enabled: false}\n")),
-			err: []string{"apps/v1 Deployment shop/web", AnnotationConfig, "more than one YAML document"}},
+			err: []string{"apps/v1 Deployment shop/web", manifest.AnnotationConfig, "more than one YAML document"}},
 		{name: "end markers", input: []byte(dep + "...\n---\n" + configMap("c", "data: {a: b}\n") + "...\n"), check: generates(1)},
 		{name: "content after an end marker", input: []byte(dep + "...\n" + configMap("c", "data: {a: b}\n")),
 			err: []string{"document 1 (line 1)", `line 21: did not find expected <document start> (a "..." line ends a document: start the next one with "---")`}},
@@ -460,7 +461,7 @@ func TestSecondRunUnderConfigKeepsThePolicies(t *testing.T) {
   metrics: {from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
   gate: {from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: flagger-system}}}]}
 `), 1))
-	opts := Options{Config: mustLayer(enabled, LevelFile, "--config test")}
+	opts := Options{Config: mustLayer(enabled, config.LevelFile, "--config test")}
 	out, _, err := Process(in, opts)
 	if err != nil {
 		t.Fatal(err)

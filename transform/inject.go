@@ -2,10 +2,15 @@ package transform
 
 import (
 	"fmt"
-	"reflect"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/lint"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"reflect"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -13,7 +18,7 @@ import (
 // Options are the settings of a run that do not travel in the stream.
 type Options struct {
 	// Config is the --config layer, lowest of all.
-	Config *Layer
+	Config *config.Layer
 	// Namespace is the release namespace, where the stream does not say.
 	Namespace string
 	// Release is the release name, where the stream does not say.
@@ -21,11 +26,11 @@ type Options struct {
 	// Strict turns warnings into errors.
 	Strict bool
 	// Format is the framing of the stream, which generated objects follow.
-	Format Format
+	Format manifest.Format
 
 	// releaseConfig is a release-wide config that came from outside the items (a KRM
 	// function's functionConfig).
-	releaseConfig *Layer
+	releaseConfig *config.Layer
 	// nonHookElsewhere says the stream holds a non-hook document that the filter was not
 	// given (Process hands it only the documents it looks at).
 	nonHookElsewhere bool
@@ -42,8 +47,8 @@ type Options struct {
 
 // Result is what one run found and made.
 type Result struct {
-	Findings []Finding
-	Policies []*Policy
+	Findings []findings.Finding
+	Policies []*plan.Policy
 	// Changed holds the input nodes the run modified (a carrier that lost its annotation).
 	Changed map[*yaml.RNode]bool
 	// Generated are the objects the run added, in output order.
@@ -52,13 +57,13 @@ type Result struct {
 	// Rendered pairs each generated object with the policy it renders.
 	Rendered []Rendered
 	// Workloads are the workloads of the stream, covered or not.
-	Workloads []*Workload
+	Workloads []*discover.Workload
 	// Configs holds the effective config of each covered workload.
-	Configs map[*Workload]*Merged
+	Configs map[*discover.Workload]*config.Merged
 	// Removed lists the config annotations taken out of carriers, as JSON pointers.
 	Removed []Removal
 	// Replaced are the chart policies a rewrite replaced.
-	Replaced []*Object
+	Replaced []*manifest.Object
 
 	nodes []*yaml.RNode // what the filter returned
 	// asText holds the generated objects kept as their text (keepText), by their stubs.
@@ -71,30 +76,30 @@ type Result struct {
 // identity took 2.5 kB.
 type textObject struct {
 	text         string
-	object       Object // without its Node
-	generatedFor string // the helm-netpol.io/generated-for annotation
+	object       manifest.Object // without its Node
+	generatedFor string          // the helm-netpol.io/generated-for annotation
 }
 
 // objectOf returns a generated or input node's Object and generated-for annotation, read
 // from the node or, for a stub of a generated object kept as text, from what was kept.
-func (res *Result) objectOf(n *yaml.RNode) (*Object, string) {
+func (res *Result) objectOf(n *yaml.RNode) (*manifest.Object, string) {
 	if t := res.asText[n]; t != nil {
 		o := t.object
 		o.Node = n
 		return &o, t.generatedFor
 	}
-	return newObject(n), n.GetAnnotations()[AnnotationGeneratedFor]
+	return manifest.NewObject(n), n.GetAnnotations()[manifest.AnnotationGeneratedFor]
 }
 
 // Rendered is a generated object and the planned policy it renders.
 type Rendered struct {
-	Policy *Policy
+	Policy *plan.Policy
 	Node   *yaml.RNode
 }
 
 // Removal is a config annotation removed from an object.
 type Removal struct {
-	Object  *Object
+	Object  *manifest.Object
 	Pointer string
 }
 
@@ -110,26 +115,26 @@ var _ kio.Filter = Inject{}
 
 // Filter implements kio.Filter.
 func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	objects := make([]*Object, len(nodes))
+	objects := make([]*manifest.Object, len(nodes))
 	for i, n := range nodes {
-		objects[i] = newObject(n)
+		objects[i] = manifest.NewObject(n)
 	}
 	return f.filter(nodes, objects)
 }
 
 // filter is Filter given each node's object (nil for a node that is no mapping), which for
 // a stub holds what was read of the document before its tree was cut down.
-func (f Inject) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, error) {
-	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}, Configs: map[*Workload]*Merged{}}}
+func (f Inject) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.RNode, error) {
+	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}, Configs: map[*discover.Workload]*config.Merged{}}}
 	out, err := r.filter(nodes, objects)
-	r.res.Findings = r.fs.list
+	r.res.Findings = r.fs.List
 	if f.Result != nil {
 		*f.Result = *r.res
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := r.fs.errors(f.Strict); err != nil {
+	if err := r.fs.Errors(f.Strict); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -138,75 +143,75 @@ func (f Inject) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, e
 type run struct {
 	opts Options
 	res  *Result
-	fs   findings
-	d    discovery
+	fs   findings.List
+	d    discover.Discovery
 }
 
 type objectKey struct{ apiVersion, kind, namespace, name string }
 
-func keyOf(o *Object) objectKey { return objectKey{o.APIVersion, o.Kind, o.Namespace, o.Name} }
+func keyOf(o *manifest.Object) objectKey { return objectKey{o.APIVersion, o.Kind, o.Namespace, o.Name} }
 
 // stream is what the filter knows of its input objects.
 type stream struct {
 	nodes   []*yaml.RNode
-	objects []*Object
+	objects []*manifest.Object
 	// previous holds what an earlier run generated, chart the rest, by identity.
 	previous map[objectKey]*yaml.RNode
-	chart    map[objectKey]*Object
+	chart    map[objectKey]*manifest.Object
 	// nonHook says the stream holds a document that is not a Helm hook, hook one that is.
 	nonHook, hook bool
 }
 
-func (r *run) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, error) {
-	r.d.namespace = r.opts.Namespace
+func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.RNode, error) {
+	r.d.Namespace = r.opts.Namespace
 	st := r.index(nodes, objects)
 	release, own := r.readConfigs(st.objects)
-	chartPolicies := r.discover(st.objects)
-	r.d.index()
-	releaseName := releaseName(r.opts.Release, r.d.workloads)
-	r.res.Workloads = r.d.workloads
-	pl := &planner{fs: &r.fs, d: &r.d, config: r.opts.Config, format: r.opts.Format}
-	lt := &linter{fs: &r.fs, d: &r.d}
+	chartPolicies := discover.DiscoverAll(&r.d, st.objects, &r.fs)
+	r.d.Index()
+	releaseName := plan.ReleaseName(r.opts.Release, r.d.Workloads)
+	r.res.Workloads = r.d.Workloads
+	pl := &plan.Planner{FS: &r.fs, D: &r.d, Config: r.opts.Config, Format: r.opts.Format, SameRelease: map[[2]string]*plan.Rule{}}
+	lt := &lint.Linter{FS: &r.fs, D: &r.d}
 
 	// Coverage and plan. A workload that an earlier run covered, and that no config in the
 	// stream covers now (that run took its annotation out), keeps what that run generated:
 	// planned again from --config alone, its policy would lose what its own config said.
 	earlier := map[string]bool{}
 	for _, n := range st.previous {
-		earlier[n.GetAnnotations()[AnnotationGeneratedFor]] = true
+		earlier[n.GetAnnotations()[manifest.AnnotationGeneratedFor]] = true
 	}
-	var covered []*coverage
-	for _, w := range r.d.workloads {
+	var covered []*plan.Coverage
+	for _, w := range r.d.Workloads {
 		if earlier[w.Ref()] && own[w.Object] == nil && (release == nil || release == r.opts.releaseConfig) {
-			r.fs.infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
+			r.fs.Infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
 			continue
 		}
-		c := pl.cover(w, release, own[w.Object])
+		c := pl.Cover(w, release, own[w.Object])
 		if c == nil {
 			continue
 		}
-		c.Policy = r.d.planAllowlist(c, releaseName, &r.fs)
+		c.Policy = pl.PlanAllowlist(c, releaseName)
 		r.res.Configs[w] = c.Config
 		covered = append(covered, c)
 	}
-	pl.skipHooks(covered)
-	lt.checkFromKnobs(covered)
-	lt.checkApiserver(covered)
-	lt.lint(covered)
-	lt.checkChartPolicies(covered, chartPolicies)
-	rewritten, replaced := pl.planRewrites(covered, chartPolicies)
+	pl.SkipHooks(covered)
+	lt.CheckFromKnobs(covered)
+	lt.CheckApiserver(covered)
+	lt.Lint(covered)
+	lt.CheckChartPolicies(covered, chartPolicies)
+	rewritten, replaced := pl.PlanRewrites(covered, chartPolicies)
 	for _, cp := range replaced {
 		r.res.Changed[cp.Node] = true
 		r.res.Replaced = append(r.res.Replaced, cp.Object)
 	}
-	policies := make([]*Policy, 0, len(covered)+len(rewritten))
+	policies := make([]*plan.Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
 		if !c.Skip {
 			policies = append(policies, c.Policy)
 		}
 	}
 	policies = append(policies, rewritten...)
-	policies = append(policies, pl.planDenies(covered, releaseName, st.nonHook, st.hook)...)
+	policies = append(policies, pl.PlanDenies(covered, releaseName, st.nonHook, st.hook)...)
 	r.res.Policies = policies
 
 	removed := map[*yaml.RNode]bool{}
@@ -216,7 +221,7 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, err
 		}
 	}
 	r.renderAll(policies, st, removed)
-	if err := r.fs.errors(r.opts.Strict); err != nil {
+	if err := r.fs.Errors(r.opts.Strict); err != nil {
 		return nil, nil
 	}
 	// What an earlier run generated and this one does not regenerate (a rewritten chart
@@ -240,21 +245,21 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*Object) ([]*yaml.RNode, err
 
 // index reads every object's identity, and tells what an earlier run generated from what
 // the chart renders.
-func (r *run) index(nodes []*yaml.RNode, objects []*Object) *stream {
-	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
+func (r *run) index(nodes []*yaml.RNode, objects []*manifest.Object) *stream {
+	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*manifest.Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
 	for i, n := range nodes {
 		o := objects[i]
 		if o == nil {
 			continue
 		}
-		ann := o.annotations()
+		ann := o.Annotations()
 		st.objects = append(st.objects, o)
-		if _, ok := ann[AnnotationHook]; ok {
+		if _, ok := ann[manifest.AnnotationHook]; ok {
 			st.hook = true
 		} else {
 			st.nonHook = true
 		}
-		if _, ok := ann[AnnotationGeneratedFor]; ok {
+		if _, ok := ann[manifest.AnnotationGeneratedFor]; ok {
 			st.previous[keyOf(o)] = n
 		} else {
 			st.chart[keyOf(o)] = o
@@ -265,11 +270,11 @@ func (r *run) index(nodes []*yaml.RNode, objects []*Object) *stream {
 
 // readConfigs reads every carrier, taking the annotation out of the output, and returns the
 // release-wide config and each workload's own.
-func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
+func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manifest.Object]*config.Layer) {
 	release := r.opts.releaseConfig
-	own := map[*Object]*Layer{}
+	own := map[*manifest.Object]*config.Layer{}
 	for _, o := range objects {
-		layers, removed := readCarrier(o, &r.fs)
+		layers, removed := config.ReadCarrier(o, &r.fs)
 		if len(removed) > 0 {
 			r.res.Changed[o.Node] = true
 		}
@@ -279,10 +284,10 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 		if len(layers) == 0 {
 			continue
 		}
-		if !o.isWorkload() {
+		if !o.IsWorkload() {
 			l := layers[0]
 			if release != nil && !reflect.DeepEqual(release.Tree, l.Tree) {
-				r.fs.errorf(o.ID(), "annotation "+AnnotationConfig, fmt.Sprintf("a second release-wide config that differs from the one on %s: keep one, or move each to the workload it is for", release.Object))
+				r.fs.Errorf(o.ID(), "annotation "+manifest.AnnotationConfig, fmt.Sprintf("a second release-wide config that differs from the one on %s: keep one, or move each to the workload it is for", release.Object))
 				continue
 			}
 			if release == nil {
@@ -291,89 +296,22 @@ func (r *run) readConfigs(objects []*Object) (*Layer, map[*Object]*Layer) {
 			continue
 		}
 		if len(layers) == 2 && !reflect.DeepEqual(layers[0].Tree, layers[1].Tree) {
-			r.fs.errorf(o.ID(), "annotation "+AnnotationConfig, "the workload's metadata and its pod template carry different configs: keep one, or make them equal")
+			r.fs.Errorf(o.ID(), "annotation "+manifest.AnnotationConfig, "the workload's metadata and its pod template carry different configs: keep one, or make them equal")
 		}
 		own[o] = layers[len(layers)-1]
 	}
 	return release, own
 }
 
-// discover reads the workloads, Services and webhooks of the stream into r.d, and returns
-// the chart's own NetworkPolicies. What a stub stands for was decoded as the stream was
-// read (see Document.slim); the rest is decoded here, the same way.
-func (r *run) discover(objects []*Object) []*chartPolicy {
-	var chartPolicies []*chartPolicy
-	for _, o := range objects {
-		dec, _ := o.Decoded.(*decoded)
-		if dec == nil {
-			dec = decodeObject(o)
-		}
-		if dec.err != nil {
-			r.fs.errorf(o.ID(), dec.where, dec.err.Error())
-			continue
-		}
-		switch {
-		case dec.workload != nil:
-			w := *dec.workload
-			w.Object = o
-			r.d.workloads = append(r.d.workloads, &w)
-		case dec.service != nil:
-			r.d.services = append(r.d.services, &Service{Object: o, Spec: *dec.service})
-		case dec.policy != nil:
-			chartPolicies = append(chartPolicies, &chartPolicy{Object: o, Policy: *dec.policy})
-		default:
-			r.d.webhooks = append(r.d.webhooks, dec.webhooks...)
-		}
-	}
-	return chartPolicies
-}
-
-// decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
-// NetworkPolicy, or the Services a webhook calls; or why it could not be read. For a stub,
-// it also holds what the filter reads of the object itself.
-type decoded struct {
-	workload *Workload
-	service  *corev1.ServiceSpec
-	policy   *networkingv1.NetworkPolicy
-	webhooks []serviceRef
-	err      error
-	where    string // the field err is about, for the finding
-}
-
-// decodeObject reads what discovery needs of an object, by its kind.
-func decodeObject(o *Object) *decoded {
-	dec := &decoded{}
-	switch {
-	case o.isWorkload():
-		dec.workload, dec.err = parseWorkload(o)
-	case o.APIVersion == "v1" && o.Kind == "Service":
-		dec.service = &corev1.ServiceSpec{}
-		if err := decodeJSON(o, dec.service, true); err != nil {
-			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
-		}
-	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
-		if _, ours := o.annotations()[AnnotationGeneratedFor]; ours {
-			return dec
-		}
-		dec.policy = &networkingv1.NetworkPolicy{}
-		if err := decodeJSON(o, dec.policy, false); err != nil {
-			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
-		}
-	default:
-		dec.webhooks, dec.err = webhookRefs(o)
-	}
-	return dec
-}
-
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
-func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]bool) {
+func (r *run) renderAll(policies []*plan.Policy, st *stream, removed map[*yaml.RNode]bool) {
 	// Rendering is most of the filter's time on a dense stream, and each policy renders on
 	// its own; the results are taken in order.
 	nodes := make([]*yaml.RNode, len(policies))
 	errs := make([]error, len(policies))
 	texts := make([]*textObject, len(policies))
-	parallel(len(policies), func(i int) {
+	manifest.Parallel(len(policies), func(i int) {
 		nodes[i], errs[i] = r.render(policies[i])
 		if errs[i] == nil && r.opts.keepText {
 			// The tree goes as soon as it is encoded, so that the trees of all policies
@@ -395,8 +333,8 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 			if p.Workload != nil {
 				object = p.Workload.ID()
 			}
-			for _, e := range splitErrors(err) {
-				r.fs.errorf(object, "engine "+string(p.Engine), e.Error())
+			for _, e := range findings.SplitErrors(err) {
+				r.fs.Errorf(object, "engine "+string(p.Engine), e.Error())
 			}
 			continue
 		}
@@ -410,10 +348,10 @@ func (r *run) renderAll(policies []*Policy, st *stream, removed map[*yaml.RNode]
 		k := keyOf(o)
 		switch {
 		case made[k]:
-			r.fs.errorf(o.ID(), "", "two generated objects would have this name: rename one of the workloads")
+			r.fs.Errorf(o.ID(), "", "two generated objects would have this name: rename one of the workloads")
 			continue
 		case st.chart[k] != nil && !removed[st.chart[k].Node]:
-			r.fs.errorf(o.ID(), "", "the chart already renders an object of this kind and name that helm-netpol did not generate: rename it in the chart, or set networkPolicy.rewrite: true if it is a NetworkPolicy to replace")
+			r.fs.Errorf(o.ID(), "", "the chart already renders an object of this kind and name that helm-netpol did not generate: rename it in the chart, or set networkPolicy.rewrite: true if it is a NetworkPolicy to replace")
 			continue
 		}
 		made[k] = true

@@ -4,29 +4,24 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// KRM function support: kustomize and kpt call an exec function with a ResourceList on
-// stdin and expect one back.
-const (
-	resourceListAPIVersion = "config.kubernetes.io/v1"
-	resourceListKind       = "ResourceList"
-)
-
-func isResourceList(s *Stream) bool {
+func isResourceList(s *manifest.Stream) bool {
 	var found *yaml.RNode
 	for _, d := range s.Docs {
 		switch {
 		case d.Node != nil && found == nil:
 			found = d.Node
-		case d.Node != nil || d.skipped:
+		case d.Node != nil || d.Skipped:
 			return false
 		}
 	}
-	return found != nil && stringField(found, "kind") == resourceListKind && stringField(found, "apiVersion") == resourceListAPIVersion
+	return found != nil && manifest.StringField(found, "kind") == manifest.ResourceListKind && manifest.StringField(found, "apiVersion") == manifest.ResourceListAPIVersion
 }
 
 // processResourceList runs the filter on a ResourceList's items and writes a ResourceList
@@ -35,19 +30,19 @@ func isResourceList(s *Stream) bool {
 // index annotation is added.
 func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte, *Result, error) {
 	opts.keepText = false // the ResourceList writer encodes the items' trees itself
-	var configErrs Errors
+	var configErrs findings.Errors
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, KeepReaderAnnotations: true}
 	items, err := rw.Read()
 	if err != nil {
 		return nil, nil, fmt.Errorf("helm-netpol: ResourceList: %v", err)
 	}
 	if fc := rw.FunctionConfig; fc != nil {
-		if text, ok := fc.GetAnnotations()[AnnotationConfig]; ok {
-			o := newObject(fc)
-			l, err := ParseLayer([]byte(text), LevelRelease, "functionConfig "+o.ID(), "annotation "+AnnotationConfig)
+		if text, ok := fc.GetAnnotations()[manifest.AnnotationConfig]; ok {
+			o := manifest.NewObject(fc)
+			l, err := config.ParseLayer([]byte(text), config.LevelRelease, "functionConfig "+o.ID(), "annotation "+manifest.AnnotationConfig)
 			if err != nil {
-				for _, e := range splitErrors(err) {
-					configErrs = append(configErrs, Finding{Severity: SeverityError, Object: "functionConfig " + o.ID(), Where: "annotation " + AnnotationConfig, What: e.Error()})
+				for _, e := range findings.SplitErrors(err) {
+					configErrs = append(configErrs, findings.Finding{Severity: findings.SeverityError, Object: "functionConfig " + o.ID(), Where: "annotation " + manifest.AnnotationConfig, What: e.Error()})
 				}
 				if l == nil {
 					return nil, nil, configErrs
@@ -58,11 +53,11 @@ func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte
 			opts.releaseConfig = l
 		}
 	}
-	opts.Format = FormatPlain
+	opts.Format = manifest.FormatPlain
 	var res Result
 	out, err := Inject{Options: opts, Result: &res}.Filter(items)
 	if configErrs != nil {
-		var more Errors
+		var more findings.Errors
 		if !errors.As(err, &more) && err != nil {
 			return nil, &res, errors.Join(configErrs, err)
 		}

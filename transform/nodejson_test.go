@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"os"
 	"path/filepath"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strings"
 	"testing"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // decodeMarshal is the JSON of a node the way nodeJSON wrote it before appendNodeJSON:
@@ -40,7 +41,7 @@ func oldNodeJSON(n *yaml.RNode) ([]byte, error) {
 func checkNodeJSON(t testing.TB, n *yaml.Node, what string) bool {
 	t.Helper()
 	prefix := []byte("prefix")
-	got, ok := appendNodeJSON(bytes.Clone(prefix), n)
+	got, ok := yamlfast.AppendNodeJSON(bytes.Clone(prefix), n)
 	if !ok {
 		return false
 	}
@@ -91,8 +92,8 @@ func fixtureDocuments(t testing.TB) map[string][]*yaml.RNode {
 		if err != nil {
 			return err
 		}
-		for _, seg := range splitDocuments(data) {
-			n, err := parseDocument(seg.raw, seg.line)
+		for _, seg := range manifest.SplitDocuments(data) {
+			n, err := manifest.ParseDocument(seg.Raw, seg.Line)
 			if err != nil || n == nil {
 				continue
 			}
@@ -136,12 +137,12 @@ func TestNodeJSONFixtures(t *testing.T) {
 			}
 			docsN++
 			_, decodes := decodeMarshal(doc.YNode())
-			_, ok := appendNodeJSON(nil, doc.YNode())
+			_, ok := yamlfast.AppendNodeJSON(nil, doc.YNode())
 			if ok {
 				docsTaken++
 			}
 			kind := doc.GetKind()
-			if isWorkloadKind(kind) || kind == "Service" || strings.HasSuffix(kind, "WebhookConfiguration") || kind == "NetworkPolicy" {
+			if manifest.IsWorkloadKind(kind) || kind == "Service" || strings.HasSuffix(kind, "WebhookConfiguration") || kind == "NetworkPolicy" {
 				c := kinds[kind]
 				if decodes {
 					c[0]++
@@ -154,7 +155,7 @@ func TestNodeJSONFixtures(t *testing.T) {
 				kinds[kind] = c
 			}
 			// nodeJSON as a whole, its fallback included, gives what it gave before.
-			got, gotErr := nodeJSON(doc)
+			got, gotErr := manifest.NodeJSON(doc)
 			want, wantErr := oldNodeJSON(doc)
 			if !bytes.Equal(got, want) || (gotErr == nil) != (wantErr == nil) {
 				t.Errorf("%s: document %d: nodeJSON gives %s (%v), before %s (%v)", path, i+1, got, gotErr, want, wantErr)
@@ -253,7 +254,7 @@ func TestNodeJSONScalars(t *testing.T) {
 			}
 		}
 		rn := yaml.NewRNode(&doc)
-		got, gotErr := nodeJSON(rn)
+		got, gotErr := manifest.NodeJSON(rn)
 		want, wantErr := oldNodeJSON(rn)
 		if !bytes.Equal(got, want) || (gotErr == nil) != (wantErr == nil) {
 			t.Errorf("%q: nodeJSON gives %s (%v), before %s (%v)", c.doc, got, gotErr, want, wantErr)

@@ -2,12 +2,13 @@ package transform
 
 import (
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"math/rand"
 	"slices"
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 )
 
 // TestLabelIndex: what carrying and filedUnder return, once checked in full, is exactly
@@ -24,29 +25,29 @@ func TestLabelIndex(t *testing.T) {
 		return m
 	}
 	for round := range 200 {
-		var workloads []*Workload
-		var services []*Service
+		var workloads []*discover.Workload
+		var services []*discover.Service
 		for i := range 1 + rng.Intn(30) {
-			workloads = append(workloads, &Workload{
-				Object:    &Object{Name: fmt.Sprint("w", i), Namespace: namespaces[rng.Intn(len(namespaces))]},
+			workloads = append(workloads, &discover.Workload{
+				Object:    &manifest.Object{Name: fmt.Sprint("w", i), Namespace: namespaces[rng.Intn(len(namespaces))]},
 				PodLabels: randLabels(rng.Intn(4)),
 			})
 		}
 		for i := range rng.Intn(30) {
-			services = append(services, &Service{
-				Object: &Object{Name: fmt.Sprint("s", i), Namespace: namespaces[rng.Intn(len(namespaces))]},
+			services = append(services, &discover.Service{
+				Object: &manifest.Object{Name: fmt.Sprint("s", i), Namespace: namespaces[rng.Intn(len(namespaces))]},
 				Spec:   corev1.ServiceSpec{Selector: randLabels(rng.Intn(3))},
 			})
 		}
-		wNS := func(w *Workload) string { return w.Namespace }
-		sNS := func(s *Service) string { return s.Namespace }
-		wIn := newNSIndex(workloads, wNS).byPairs(wNS, func(w *Workload) map[string]string { return w.PodLabels })
-		sIn := newNSIndex(services, sNS).byPairs(sNS, selectorPair)
+		wNS := func(w *discover.Workload) string { return w.Namespace }
+		sNS := func(s *discover.Service) string { return s.Namespace }
+		wIn := discover.NewNSIndex(workloads, wNS).ByPairs(wNS, func(w *discover.Workload) map[string]string { return w.PodLabels })
+		sIn := discover.NewNSIndex(services, sNS).ByPairs(sNS, discover.SelectorPair)
 		for _, ns := range namespaces {
 			want := randLabels(rng.Intn(3))
 			sel := labels.SelectorFromSet(want)
-			matching := func(ws []*Workload) []*Workload {
-				var out []*Workload
+			matching := func(ws []*discover.Workload) []*discover.Workload {
+				var out []*discover.Workload
 				for _, w := range ws {
 					if sel.Matches(labels.Set(w.PodLabels)) {
 						out = append(out, w)
@@ -54,12 +55,12 @@ func TestLabelIndex(t *testing.T) {
 				}
 				return out
 			}
-			if got, all := matching(wIn.carrying(ns, want)), matching(wIn.in(ns)); !slices.Equal(got, all) {
+			if got, all := matching(wIn.Carrying(ns, want)), matching(wIn.In(ns)); !slices.Equal(got, all) {
 				t.Fatalf("round %d: carrying(%q, %v) finds %v, in finds %v", round, ns, want, names(got), names(all))
 			}
 			pods := randLabels(rng.Intn(4))
-			selecting := func(ss []*Service) []*Service {
-				var out []*Service
+			selecting := func(ss []*discover.Service) []*discover.Service {
+				var out []*discover.Service
 				for _, s := range ss {
 					if len(s.Spec.Selector) > 0 && labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(pods)) {
 						out = append(out, s)
@@ -67,14 +68,14 @@ func TestLabelIndex(t *testing.T) {
 				}
 				return out
 			}
-			if got, all := selecting(sIn.filedUnder(ns, pods)), selecting(sIn.in(ns)); !slices.Equal(got, all) {
+			if got, all := selecting(sIn.FiledUnder(ns, pods)), selecting(sIn.In(ns)); !slices.Equal(got, all) {
 				t.Fatalf("round %d: filedUnder(%q, %v) finds %d Services, in finds %d", round, ns, pods, len(got), len(all))
 			}
 		}
 	}
 }
 
-func names(ws []*Workload) []string {
+func names(ws []*discover.Workload) []string {
 	var out []string
 	for _, w := range ws {
 		out = append(out, w.Name)

@@ -3,10 +3,12 @@ package transform
 import (
 	"bytes"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"io"
-	"strings"
-
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"strings"
 )
 
 // Process runs the post-renderer on a whole stream and returns the input with the
@@ -53,7 +55,7 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	// Encode what changed or was made first: an error must leave w untouched.
 	for _, d := range s.Docs {
 		if d.Node != nil && kept[d.Node] && res.Changed[d.Node] {
-			if err := d.encode(); err != nil {
+			if err := d.Encode(); err != nil {
 				return res, err
 			}
 		}
@@ -62,7 +64,7 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	ew := &errWriter{w: w}
+	ew := &manifest.ErrWriter{W: w}
 	// Unchanged documents that follow each other in the input go out in one write: a
 	// stream of thousands of documents is not thousands of writes to Helm's pipe.
 	from, to := 0, 0
@@ -75,21 +77,21 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 			continue
 		}
 		if d.Node == nil || !res.Changed[d.Node] {
-			if to == 0 || to != d.offset {
+			if to == 0 || to != d.Offset {
 				flush()
-				from, to = d.offset, d.offset
+				from, to = d.Offset, d.Offset
 			}
 			to += len(d.Raw)
 			continue
 		}
 		flush()
-		if err := writeDocument(ew, d, true); err != nil {
+		if err := manifest.WriteDocument(ew, d, true); err != nil {
 			return res, err
 		}
 	}
 	flush()
-	writeGenerated(ew, generated)
-	return res, ew.err
+	manifest.WriteGenerated(ew, generated)
+	return res, ew.Err
 }
 
 // Policies runs the post-renderer on a whole stream and returns only what it generated.
@@ -106,24 +108,24 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 		return nil, res, err
 	}
 	var buf bytes.Buffer
-	writeGenerated(&errWriter{w: &buf, lastNewline: true}, generated)
+	manifest.WriteGenerated(&manifest.ErrWriter{W: &buf, LastNewline: true}, generated)
 	return buf.Bytes(), res, nil
 }
 
 // inject reads the stream, keeping only the documents the filter looks at (and of most of
 // those a stub), and runs it.
-func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
-	var stub Stubber
+func inject(input []byte, opts Options, plain bool) (*manifest.Stream, *Result, error) {
+	var stub manifest.Stubber
 	if !opts.fullTrees {
-		stub = stubForDiscovery
+		stub = discover.StubForDiscovery
 	}
-	s, err := readStubs(input, relevant, passThrough, stub)
+	s, err := manifest.ReadStubs(input, relevant, passThrough, stub)
 	if err != nil {
 		return nil, nil, err
 	}
 	opts.Format = s.Format
 	if plain {
-		opts.Format = FormatPlain
+		opts.Format = manifest.FormatPlain
 	}
 	if isResourceList(s) {
 		return s, nil, nil
@@ -138,17 +140,17 @@ func inject(input []byte, opts Options, plain bool) (*Stream, *Result, error) {
 // filterInput is what the filter is given of a stream read with the relevance filter: the
 // kept trees with their objects (a stub's holds what was decoded of it), and whether a
 // document it does not see is a Helm hook or not.
-func filterInput(s *Stream, opts Options) ([]*yaml.RNode, []*Object, Options) {
+func filterInput(s *manifest.Stream, opts Options) ([]*yaml.RNode, []*manifest.Object, Options) {
 	var nodes []*yaml.RNode
-	var objects []*Object
+	var objects []*manifest.Object
 	for _, d := range s.Docs {
 		switch {
 		case d.Node != nil:
 			nodes = append(nodes, d.Node)
 			objects = append(objects, d.Object())
-		case d.skipped && !d.hook:
+		case d.Skipped && !d.Hook:
 			opts.nonHookElsewhere = true
-		case d.skipped:
+		case d.Skipped:
 			opts.hookElsewhere = true
 		}
 	}
@@ -163,7 +165,7 @@ func relevant(n *yaml.RNode) bool {
 	if n.YNode().Kind != yaml.MappingNode {
 		return false
 	}
-	kind := stringField(n, "kind")
+	kind := manifest.StringField(n, "kind")
 	if relevantKind(kind) {
 		return true
 	}
@@ -174,15 +176,15 @@ func relevant(n *yaml.RNode) bool {
 		}
 	}
 	ann := n.GetAnnotations()
-	_, carrier := ann[AnnotationConfig]
-	_, generated := ann[AnnotationGeneratedFor]
+	_, carrier := ann[manifest.AnnotationConfig]
+	_, generated := ann[manifest.AnnotationGeneratedFor]
 	return carrier || generated
 }
 
 // relevantKind tells the kinds that relevant keeps whatever they hold.
 func relevantKind(kind string) bool {
 	switch kind {
-	case resourceListKind,
+	case manifest.ResourceListKind,
 		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
 		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
 		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
@@ -199,41 +201,22 @@ var quickScanOn = true
 // vouches for it as valid YAML, and relevant would not keep it. Anything that might be
 // relevant (a List, a CRD with a conversion section, a mention of helm-netpol's own
 // annotations anywhere) is parsed.
-func passThrough(raw []byte) (quickHead, bool) {
+func passThrough(raw []byte) (yamlfast.QuickHead, bool) {
 	if !quickScanOn || bytes.Contains(raw, []byte("helm-netpol.io/")) {
-		return quickHead{}, false
+		return yamlfast.QuickHead{}, false
 	}
-	h, ok := quickScan(raw)
-	if !ok || relevantKind(h.kind) || h.kind == "CustomResourceDefinition" && h.conversion || strings.HasSuffix(h.kind, "List") {
-		return quickHead{}, false
+	h, ok := yamlfast.QuickScan(raw)
+	if !ok || relevantKind(h.Kind) || h.Kind == "CustomResourceDefinition" && h.Conversion || strings.HasSuffix(h.Kind, "List") {
+		return yamlfast.QuickHead{}, false
 	}
 	return h, true
 }
-
-// errWriter remembers the first write error, and whether the last byte written ended a
-// line.
-type errWriter struct {
-	w           io.Writer
-	err         error
-	lastNewline bool
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil || len(p) == 0 {
-		return len(p), e.err
-	}
-	_, e.err = e.w.Write(p)
-	e.lastNewline = p[len(p)-1] == '\n'
-	return len(p), e.err
-}
-
-func (e *errWriter) WriteString(s string) { _, _ = e.Write([]byte(s)) }
 
 // encodeAll encodes generated objects, on every core; asText holds those encoded already.
 func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]string, error) {
 	out := make([]string, len(nodes))
 	errs := make([]error, len(nodes))
-	parallel(len(nodes), func(i int) {
+	manifest.Parallel(len(nodes), func(i int) {
 		if t := asText[nodes[i]]; t != nil {
 			out[i] = t.text
 			return
@@ -242,21 +225,10 @@ func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]strin
 	})
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", newObject(nodes[i]).ID(), err)
+			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", manifest.NewObject(nodes[i]).ID(), err)
 		}
 	}
 	return out, nil
-}
-
-// writeGenerated appends encoded objects, each behind a "---" line.
-func writeGenerated(w *errWriter, encoded []string) {
-	if len(encoded) > 0 && !w.lastNewline {
-		w.WriteString("\n")
-	}
-	for _, s := range encoded {
-		w.WriteString("---\n")
-		w.WriteString(s)
-	}
 }
 
 // standalone is what Policies prints: the generated objects, except those that take the
@@ -271,7 +243,7 @@ func standalone(res *Result) []*yaml.RNode {
 	}
 	var out []*yaml.RNode
 	for _, n := range res.Generated {
-		if !inPlace[keyOf(newObject(n))] {
+		if !inPlace[keyOf(manifest.NewObject(n))] {
 			out = append(out, n)
 		}
 	}

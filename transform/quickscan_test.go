@@ -3,17 +3,19 @@ package transform
 import (
 	"bytes"
 	"errors"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // checkQuickScan holds the quick scan to its promise on one document: when it accepts the
@@ -23,11 +25,11 @@ import (
 // and the relevance filter would not have kept it.
 func checkQuickScan(t *testing.T, raw []byte) bool {
 	t.Helper()
-	h, ok := quickScan(raw)
+	h, ok := yamlfast.QuickScan(raw)
 	if !ok {
 		return false
 	}
-	node, err := parseDocument(raw, 1)
+	node, err := manifest.ParseDocument(raw, 1)
 	if err == nil && node == nil {
 		err = errors.New("the parser finds no content")
 	}
@@ -35,7 +37,7 @@ func checkQuickScan(t *testing.T, raw []byte) bool {
 		t.Fatalf("the quick scan accepts a document the parser refuses (%v):\n%s", err, raw)
 	}
 	if _, pass := passThrough(raw); pass {
-		if err := checkDocument(node, raw, 1, relevant); err != nil {
+		if err := manifest.CheckDocument(node, raw, 1, relevant); err != nil {
 			t.Fatalf("passThrough lets through a document the stream reader refuses (%v):\n%s", err, raw)
 		}
 		if relevant(node) {
@@ -46,13 +48,13 @@ func checkQuickScan(t *testing.T, raw []byte) bool {
 		t.Fatalf("the quick scan accepts a document that is not a mapping:\n%s", raw)
 	}
 	ann := node.GetAnnotations()
-	_, hook := ann[AnnotationHook]
-	_, helm4 := ann[AnnotationHelm4Filename]
+	_, hook := ann[manifest.AnnotationHook]
+	_, helm4 := ann[manifest.AnnotationHelm4Filename]
 	conversion := false
 	if spec := node.Field("spec"); spec != nil && spec.Value.YNode().Kind == yaml.MappingNode {
 		conversion = spec.Value.Field("conversion") != nil
 	}
-	want := quickHead{kind: stringField(node, "kind"), apiVersion: stringField(node, "apiVersion"), hook: hook, helm4: helm4, conversion: conversion}
+	want := yamlfast.QuickHead{Kind: manifest.StringField(node, "kind"), ApiVersion: manifest.StringField(node, "apiVersion"), Hook: hook, Helm4: helm4, Conversion: conversion}
 	if h != want {
 		t.Fatalf("the quick scan reads %+v, the parser %+v:\n%s", h, want, raw)
 	}
@@ -72,23 +74,23 @@ func TestQuickScanAgrees(t *testing.T) {
 			t.Fatal(err)
 		}
 		render := strings.Contains(f, "/corpus/")
-		for _, seg := range splitDocuments(data) {
-			accepted := checkQuickScan(t, seg.raw)
+		for _, seg := range manifest.SplitDocuments(data) {
+			accepted := checkQuickScan(t, seg.Raw)
 			if !render {
 				continue
 			}
-			node, err := parseDocument(seg.raw, 1)
+			node, err := manifest.ParseDocument(seg.Raw, 1)
 			if err != nil {
-				t.Fatalf("%s: line %d: %v", f, seg.line, err)
+				t.Fatalf("%s: line %d: %v", f, seg.Line, err)
 			}
 			if node == nil || relevant(node) {
 				continue
 			}
-			irrelevant += len(seg.raw)
-			if _, ok := passThrough(seg.raw); ok {
-				passed += len(seg.raw)
+			irrelevant += len(seg.Raw)
+			if _, ok := passThrough(seg.Raw); ok {
+				passed += len(seg.Raw)
 			} else if !accepted && node.YNode().Kind == yaml.MappingNode {
-				t.Logf("%s: line %d: a document of kind %s is parsed", f, seg.line, stringField(node, "kind"))
+				t.Logf("%s: line %d: a document of kind %s is parsed", f, seg.Line, manifest.StringField(node, "kind"))
 			}
 		}
 	}
@@ -105,26 +107,26 @@ func TestQuickScanAgrees(t *testing.T) {
 func TestQuickScan(t *testing.T) {
 	accept := []struct {
 		name, doc string
-		head      quickHead
+		head      yamlfast.QuickHead
 	}{
-		{"helm 3 framing", "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n", quickHead{kind: "ConfigMap", apiVersion: "v1"}},
-		{"quoted kind", "apiVersion: 'v1'\nkind: \"Secret\" # c\n", quickHead{kind: "Secret", apiVersion: "v1"}},
-		{"hook", "kind: ConfigMap\nmetadata:\n  annotations:\n    \"helm.sh/hook\": test\n    helm.sh/hook-weight: \"1\"\n", quickHead{kind: "ConfigMap", hook: true}},
-		{"helm 4", "kind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: a.yaml\n", quickHead{kind: "ConfigMap", helm4: true}},
-		{"hook deeper is not the object's", "kind: ConfigMap\nspec:\n  metadata:\n    annotations:\n      helm.sh/hook: test\n", quickHead{kind: "ConfigMap"}},
-		{"conversion", "kind: CustomResourceDefinition\nspec:\n  conversion:\n    strategy: None\n", quickHead{kind: "CustomResourceDefinition", conversion: true}},
-		{"block scalars", "kind: ConfigMap\ndata:\n  a: |\n    x: y\n\n      # not a comment\n  b: >-\n    z\n  c: |+\n\n    w\n", quickHead{kind: "ConfigMap"}},
-		{"multi-line scalars", "kind: A\nx: a plain\n  scalar - on two # lines\ny: 'single ''quoted''\n  on two'\nz: \"double \\\"quoted\\\" \\u00e9\n  \\t\"\n", quickHead{kind: "A"}},
-		{"sequences", "kind: A\nrules:\n- apiGroups: [\"\"] # core\n  resources:\n    - pods\n  verbs: [get, list]\n-\n  a: b\n- - x\n", quickHead{}},
-		{"flow on the next line", "kind: A\ndata:\n  a.json:\n    {}\n  b:\n    \"x\"\n", quickHead{kind: "A"}},
-		{"flow collections", "kind: A\nsel:\n  - {key: app, operator: In, values: [web, '-x']}\nb: [ ]\nc: { a: [ {}, [] ] }\n", quickHead{kind: "A"}},
-		{"plain starts", "kind: A\na: -1\nb: :x:y\nc: ?q\nd: a#b\ne: http://x:80/\n", quickHead{kind: "A"}},
-		{"null metadata", "kind: A\nmetadata:\nspec: ~\n", quickHead{kind: "A"}},
-		{"unicode", "kind: A\ndescription: café — ✓ 😀\n", quickHead{kind: "A"}},
+		{"helm 3 framing", "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n", yamlfast.QuickHead{Kind: "ConfigMap", ApiVersion: "v1"}},
+		{"quoted kind", "apiVersion: 'v1'\nkind: \"Secret\" # c\n", yamlfast.QuickHead{Kind: "Secret", ApiVersion: "v1"}},
+		{"hook", "kind: ConfigMap\nmetadata:\n  annotations:\n    \"helm.sh/hook\": test\n    helm.sh/hook-weight: \"1\"\n", yamlfast.QuickHead{Kind: "ConfigMap", Hook: true}},
+		{"helm 4", "kind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: a.yaml\n", yamlfast.QuickHead{Kind: "ConfigMap", Helm4: true}},
+		{"hook deeper is not the object's", "kind: ConfigMap\nspec:\n  metadata:\n    annotations:\n      helm.sh/hook: test\n", yamlfast.QuickHead{Kind: "ConfigMap"}},
+		{"conversion", "kind: CustomResourceDefinition\nspec:\n  conversion:\n    strategy: None\n", yamlfast.QuickHead{Kind: "CustomResourceDefinition", Conversion: true}},
+		{"block scalars", "kind: ConfigMap\ndata:\n  a: |\n    x: y\n\n      # not a comment\n  b: >-\n    z\n  c: |+\n\n    w\n", yamlfast.QuickHead{Kind: "ConfigMap"}},
+		{"multi-line scalars", "kind: A\nx: a plain\n  scalar - on two # lines\ny: 'single ''quoted''\n  on two'\nz: \"double \\\"quoted\\\" \\u00e9\n  \\t\"\n", yamlfast.QuickHead{Kind: "A"}},
+		{"sequences", "kind: A\nrules:\n- apiGroups: [\"\"] # core\n  resources:\n    - pods\n  verbs: [get, list]\n-\n  a: b\n- - x\n", yamlfast.QuickHead{}},
+		{"flow on the next line", "kind: A\ndata:\n  a.json:\n    {}\n  b:\n    \"x\"\n", yamlfast.QuickHead{Kind: "A"}},
+		{"flow collections", "kind: A\nsel:\n  - {key: app, operator: In, values: [web, '-x']}\nb: [ ]\nc: { a: [ {}, [] ] }\n", yamlfast.QuickHead{Kind: "A"}},
+		{"plain starts", "kind: A\na: -1\nb: :x:y\nc: ?q\nd: a#b\ne: http://x:80/\n", yamlfast.QuickHead{Kind: "A"}},
+		{"null metadata", "kind: A\nmetadata:\nspec: ~\n", yamlfast.QuickHead{Kind: "A"}},
+		{"unicode", "kind: A\ndescription: café — ✓ 😀\n", yamlfast.QuickHead{Kind: "A"}},
 	}
 	for _, c := range accept {
 		t.Run("accept/"+c.name, func(t *testing.T) {
-			h, ok := quickScan([]byte(c.doc))
+			h, ok := yamlfast.QuickScan([]byte(c.doc))
 			// "sequences" holds "- - x", which the scan leaves to the parser.
 			if c.name == "sequences" {
 				if ok {
@@ -194,14 +196,14 @@ func TestQuickScan(t *testing.T) {
 		{"merge key", "a: {b: c}\n<<: {d: e}\n", true},
 		{"spec in flow style", "kind: CustomResourceDefinition\nspec: {conversion: {strategy: Webhook}}\n", true},
 	}
-	testRefused(t, refuse, func(doc []byte) bool { _, ok := quickScan(doc); return ok })
+	testRefused(t, refuse, func(doc []byte) bool { _, ok := yamlfast.QuickScan(doc); return ok })
 }
 
 // TestQuickScanOutput runs Process with and without the quick scan on every fixture input
 // and real chart render, under the fixture's own options and under a release-wide config:
 // the bytes written, the error and the findings must be the same.
 func TestQuickScanOutput(t *testing.T) {
-	release := mustLayer("networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}", LevelFile, "--config")
+	release := mustLayer("networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}}", config.LevelFile, "--config")
 	for _, f := range append(fixtureInputs(t), corpus(t)...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -256,10 +258,10 @@ func FuzzQuickScan(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	addFixtureDocuments(f, func(raw []byte) bool { _, ok := quickScan(raw); return ok })
+	addFixtureDocuments(f, func(raw []byte) bool { _, ok := yamlfast.QuickScan(raw); return ok })
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		// One document: the stream reader cuts at "---" lines before the scan runs.
-		if segs := splitDocuments(doc); len(segs) != 1 {
+		if segs := manifest.SplitDocuments(doc); len(segs) != 1 {
 			return
 		}
 		checkQuickScan(t, doc)
@@ -283,13 +285,13 @@ func TestPlainText(t *testing.T) {
 		for c := 0; c < 256; c++ {
 			line := append([]byte(nil), base...)
 			line[pos] = byte(c)
-			if got := plainText(line); got != want(line) {
+			if got := yamlfast.PlainText(line); got != want(line) {
 				t.Fatalf("plainText(%q) = %v", line, got)
 			}
 		}
 	}
 	for _, s := range []string{"café au lait et thé", "😀 emoji at the start", "a\u2028b-------", "\ufeffabcdefghij", "abcdefgh\u0085ij"} {
-		if got := plainText([]byte(s)); got != want([]byte(s)) {
+		if got := yamlfast.PlainText([]byte(s)); got != want([]byte(s)) {
 			t.Errorf("plainText(%q) = %v", s, got)
 		}
 	}
@@ -309,9 +311,9 @@ func TestQuickScanMutations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, seg := range splitDocuments(data) {
-			if len(seg.raw) < 6000 {
-				docs = append(docs, seg.raw)
+		for _, seg := range manifest.SplitDocuments(data) {
+			if len(seg.Raw) < 6000 {
+				docs = append(docs, seg.Raw)
 			}
 		}
 	}
@@ -321,7 +323,7 @@ func TestQuickScanMutations(t *testing.T) {
 	accepted := 0
 	for range n {
 		doc := mutateLines(rng, docs[rng.Intn(len(docs))], frags, 6)
-		if len(splitDocuments(doc)) == 1 && checkQuickScan(t, doc) {
+		if len(manifest.SplitDocuments(doc)) == 1 && checkQuickScan(t, doc) {
 			accepted++
 		}
 	}

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
+	yamlv2 "go.yaml.in/yaml/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"reflect"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
 	"sort"
 	"strconv"
 	"strings"
-
-	yamlv2 "go.yaml.in/yaml/v2"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // sortGenerated orders the generated objects: allowlists (and rewritten policies) by
@@ -48,18 +51,18 @@ func (res *Result) sortGenerated() {
 
 // render turns a policy into a node in the engine's dialect, with provenance and the
 // stream's framing.
-func (r *run) render(p *Policy) (*yaml.RNode, error) {
-	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: copyMap(p.Labels), Annotations: copyMap(p.Annotations)}
+func (r *run) render(p *plan.Policy) (*yaml.RNode, error) {
+	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: discover.CopyMap(p.Labels), Annotations: discover.CopyMap(p.Annotations)}
 	if meta.Annotations == nil {
 		meta.Annotations = map[string]string{}
 	}
-	meta.Annotations[AnnotationGeneratedFor] = p.For
+	meta.Annotations[manifest.AnnotationGeneratedFor] = p.For
 	if p.Hook != nil {
-		meta.Annotations[AnnotationHook] = p.Hook.Events
-		meta.Annotations[AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)
-		meta.Annotations[AnnotationHookDelete] = hookDeleteBeforeCreate
+		meta.Annotations[manifest.AnnotationHook] = p.Hook.Events
+		meta.Annotations[manifest.AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)
+		meta.Annotations[manifest.AnnotationHookDelete] = manifest.HookDeleteBeforeCreate
 	}
-	render, ok := renderers[p.Engine]
+	render, ok := registry.Renderers[p.Engine]
 	if !ok {
 		return nil, fmt.Errorf("engine %s has no renderer", p.Engine)
 	}
@@ -68,14 +71,14 @@ func (r *run) render(p *Policy) (*yaml.RNode, error) {
 		return nil, err
 	}
 	file := "helm-netpol/" + strings.ToLower(reflect.TypeOf(obj).Elem().Name()) + "-" + p.Name + ".yaml"
-	if r.opts.Format == FormatHelm4 {
-		meta.Annotations[AnnotationHelm4Filename] = file
+	if r.opts.Format == manifest.FormatHelm4 {
+		meta.Annotations[manifest.AnnotationHelm4Filename] = file
 	}
 	n, err := parsedTree(obj)
 	if err != nil {
 		return nil, err
 	}
-	if r.opts.Format == FormatHelm3 {
+	if r.opts.Format == manifest.FormatHelm3 {
 		n.YNode().HeadComment = "Source: " + file
 	}
 	return n, nil
@@ -174,44 +177,4 @@ func yamlValue(v any) (any, bool) {
 		}
 	}
 	return v, true
-}
-
-// decodeJSON decodes an object, or with spec only its spec, through JSON into a typed
-// Kubernetes struct.
-func decodeJSON(o *Object, into any, spec bool) error {
-	raw, err := nodeJSON(o.Node)
-	if err != nil {
-		return err
-	}
-	if !spec {
-		return json.Unmarshal(raw, into)
-	}
-	var obj struct {
-		Spec json.RawMessage `json:"spec"`
-	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return err
-	}
-	if len(obj.Spec) == 0 {
-		return nil
-	}
-	return json.Unmarshal(obj.Spec, into)
-}
-
-// nodeJSON is the JSON of a node. appendNodeJSON writes it straight from the tree, the same
-// bytes as decoding the tree into Go values and marshalling those; where it cannot vouch
-// for them, the tree is decoded so, which costs a fraction of kyaml's MarshalJSON (that
-// encodes YAML text and parses it again); a document that way cannot express in JSON (a
-// key that is not a string) goes the long way.
-func nodeJSON(n *yaml.RNode) ([]byte, error) {
-	if b, ok := appendNodeJSON(nil, n.YNode()); ok {
-		return b, nil
-	}
-	var v any
-	if err := n.YNode().Decode(&v); err == nil {
-		if b, err := json.Marshal(v); err == nil {
-			return b, nil
-		}
-	}
-	return n.MarshalJSON()
 }

@@ -2,18 +2,18 @@ package transform
 
 import (
 	"bytes"
-	"os"
-	"strings"
-	"testing"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"os"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+	"strings"
+	"testing"
 )
-
-// marshalYAML must give what sigs.k8s.io/yaml's Marshal gives, byte for byte, error for
-// error.
 
 // TestMarshalYAMLValues compares the two on values where YAML quoting, numbers and keys
 // have corners.
@@ -58,7 +58,7 @@ func TestMarshalYAMLRendered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, engine := range Engines {
+		for _, engine := range config.Engines {
 			var res Result
 			nodes, objects, opts := testNodes(t, in, Options{Config: releaseWide(t, "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32]}}, engine: "+string(engine)+"}")})
 			if _, err := (Inject{Options: opts, Result: &res}).filter(nodes, objects); err != nil {
@@ -66,7 +66,7 @@ func TestMarshalYAMLRendered(t *testing.T) {
 			}
 			for _, p := range res.Policies {
 				meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: p.Labels, Annotations: p.Annotations}
-				obj, err := renderers[p.Engine](p, meta)
+				obj, err := registry.Renderers[p.Engine](p, meta)
 				if err != nil {
 					continue
 				}
@@ -80,9 +80,9 @@ func TestMarshalYAMLRendered(t *testing.T) {
 	}
 }
 
-func testNodes(t *testing.T, in []byte, opts Options) ([]*yaml.RNode, []*Object, Options) {
+func testNodes(t *testing.T, in []byte, opts Options) ([]*yaml.RNode, []*manifest.Object, Options) {
 	t.Helper()
-	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
+	s, err := manifest.ReadStubs(in, relevant, passThrough, discover.StubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,30 +3,18 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"k8s.io/apimachinery/pkg/labels"
 	"os"
 	"path/filepath"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
-
-	"k8s.io/apimachinery/pkg/labels"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// The security properties of issue #7, over every golden fixture and every real chart
-// render of fixtures/corpus (under a release-wide config, in several variants and each
-// engine):
-//
-//	(a) no generated policy selects every pod, except the default-deny (and a chart's own
-//	    policy translated under rewrite, which keeps the chart's selector);
-//	(b) no generated allowlist opens an ingress port that the pods do not declare, the
-//	    config does not name, and that is not the default of a role the workload has;
-//	(c) setting a `from` knob never widens what the empty knob allows;
-//	(d) a workload without selector labels is refused under its own config, skipped with a
-//	    finding under a release-wide one, and never given a policy that selects every pod.
-//
-// The checks read the rendered objects and the input stream themselves, not the plan.
 
 // securityRun is one input and its options.
 type securityRun struct {
@@ -94,7 +82,7 @@ files:
 					if err != nil {
 						t.Fatal(err)
 					}
-					l, err := ParseLayer(text, LevelFile, "--config "+value, "")
+					l, err := config.ParseLayer(text, config.LevelFile, "--config "+value, "")
 					if err != nil && refused {
 						continue files // the command refuses it before reading the stream
 					}
@@ -141,7 +129,7 @@ func corpusRuns(t *testing.T) []securityRun {
 			runs = append(runs, securityRun{
 				name:  "corpus " + name + " " + c.name,
 				input: in,
-				opts:  Options{Config: mustLayer(c.text, LevelFile, "--config "+c.name), Release: "rel", Namespace: "ns"},
+				opts:  Options{Config: mustLayer(c.text, config.LevelFile, "--config "+c.name), Release: "rel", Namespace: "ns"},
 			})
 		}
 	}
@@ -187,7 +175,7 @@ type inputStream struct {
 // it reads, used only to skip the rest quickly).
 func parseInput(t *testing.T, in []byte) *inputStream {
 	t.Helper()
-	s, err := readStream(in, relevant, passThrough)
+	s, err := manifest.ReadFiltered(in, relevant, passThrough)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +215,7 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 
 // workloadFor finds the input object a generated object was made for.
 func (s *inputStream) workloadFor(g *yaml.RNode) map[string]any {
-	ref := g.GetAnnotations()[AnnotationGeneratedFor]
+	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
 	for _, o := range s.objects {
 		meta := at(o, "metadata")
 		if asStr(at(o, "apiVersion"))+"/"+asStr(at(o, "kind"))+"/"+asStr(at(meta, "name")) != ref {
@@ -289,11 +277,11 @@ func declaredPorts(o map[string]any) (numbers map[int]bool, names map[string]int
 // ownConfig returns the config a workload carries itself (pod template first), as a tree.
 func ownConfig(o map[string]any) map[string]any {
 	for _, meta := range []any{at(podTemplate(o), "metadata"), at(o, "metadata")} {
-		text := asStr(at(meta, "annotations", AnnotationConfig))
+		text := asStr(at(meta, "annotations", manifest.AnnotationConfig))
 		if text == "" {
 			continue
 		}
-		l, err := ParseLayer([]byte(text), LevelWorkload, "own", "")
+		l, err := config.ParseLayer([]byte(text), config.LevelWorkload, "own", "")
 		if err == nil {
 			return l.Tree
 		}
@@ -359,7 +347,7 @@ func positive(sel any) bool {
 // exempt tells whether a generated object may select every pod: the default-deny, and a
 // chart policy translated under rewrite.
 func exempt(g *yaml.RNode) bool {
-	ref := g.GetAnnotations()[AnnotationGeneratedFor]
+	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
 	return strings.HasPrefix(ref, "release/") || strings.HasSuffix(strings.TrimSuffix(ref, "/"+lastSegment(ref)), "/NetworkPolicy")
 }
 
@@ -385,7 +373,7 @@ func checkSelectsSomePods(t *testing.T, g *yaml.RNode) {
 		return
 	}
 	m := toMap(t, g)
-	id := newObject(g).ID()
+	id := manifest.NewObject(g).ID()
 	every := false
 	switch asStr(m["apiVersion"]) + " " + asStr(m["kind"]) {
 	case "networking.k8s.io/v1 NetworkPolicy":
@@ -400,7 +388,7 @@ func checkSelectsSomePods(t *testing.T, g *yaml.RNode) {
 		t.Fatalf("%s: unknown kind", id)
 	}
 	if every {
-		t.Errorf("%s (for %s) selects every pod of its namespace", id, g.GetAnnotations()[AnnotationGeneratedFor])
+		t.Errorf("%s (for %s) selects every pod of its namespace", id, g.GetAnnotations()[manifest.AnnotationGeneratedFor])
 	}
 }
 
@@ -576,7 +564,7 @@ func checkOpensDeclaredPorts(t *testing.T, g *yaml.RNode, s *inputStream, opts O
 	}
 	w := s.workloadFor(g)
 	if w == nil {
-		t.Errorf("%s: generated for %s, which the input does not hold", newObject(g).ID(), g.GetAnnotations()[AnnotationGeneratedFor])
+		t.Errorf("%s: generated for %s, which the input does not hold", manifest.NewObject(g).ID(), g.GetAnnotations()[manifest.AnnotationGeneratedFor])
 		return
 	}
 	numbers, names := declaredPorts(w)
@@ -584,7 +572,7 @@ func checkOpensDeclaredPorts(t *testing.T, g *yaml.RNode, s *inputStream, opts O
 	for n := range numbers {
 		allowed[n] = true
 	}
-	if v, err := strconv.Atoi(asStr(at(podTemplate(w), "metadata", "annotations", AnnotationPromPort))); err == nil {
+	if v, err := strconv.Atoi(asStr(at(podTemplate(w), "metadata", "annotations", manifest.AnnotationPromPort))); err == nil {
 		allowed[v] = true
 	}
 	// The config: the workload's own over the release-wide ones.
@@ -593,8 +581,8 @@ func checkOpensDeclaredPorts(t *testing.T, g *yaml.RNode, s *inputStream, opts O
 		trees = append(trees, opts.Config.Tree)
 	}
 	for _, o := range s.objects {
-		if text := asStr(at(o, "metadata", "annotations", AnnotationConfig)); text != "" && podTemplate(o) == nil {
-			if l, err := ParseLayer([]byte(text), LevelRelease, "", ""); err == nil {
+		if text := asStr(at(o, "metadata", "annotations", manifest.AnnotationConfig)); text != "" && podTemplate(o) == nil {
+			if l, err := config.ParseLayer([]byte(text), config.LevelRelease, "", ""); err == nil {
 				trees = append(trees, l.Tree)
 			}
 		}
@@ -636,18 +624,18 @@ func checkOpensDeclaredPorts(t *testing.T, g *yaml.RNode, s *inputStream, opts O
 	}
 	// The documented defaults of the roles, where the workload has the role.
 	if s.webhookRouted(w) || at(own, "webhook", "enabled") == true {
-		allowed[DefaultWebhookPort] = true
+		allowed[config.DefaultWebhookPort] = true
 	}
 	if at(own, "gate", "enabled") == true {
-		allowed[DefaultGatePort] = true
+		allowed[config.DefaultGatePort] = true
 	}
 	m := toMap(t, g)
 	for _, o := range ingressOpenings(t, m, names, normalize(t, passthrough)) {
 		switch {
 		case o.port == 0 && !allPorts:
-			t.Errorf("%s opens every port from %s, and no config rule without ports asks for it", newObject(g).ID(), o.peer)
+			t.Errorf("%s opens every port from %s, and no config rule without ports asks for it", manifest.NewObject(g).ID(), o.peer)
 		case o.port > 0 && !allowed[o.port] && !allPorts:
-			t.Errorf("%s opens port %d from %s: the pods of %s do not declare it, the config does not name it, and it is no default of a role the workload has", newObject(g).ID(), o.port, o.peer, g.GetAnnotations()[AnnotationGeneratedFor])
+			t.Errorf("%s opens port %d from %s: the pods of %s do not declare it, the config does not name it, and it is no default of a role the workload has", manifest.NewObject(g).ID(), o.port, o.peer, g.GetAnnotations()[manifest.AnnotationGeneratedFor])
 		}
 	}
 }
@@ -741,19 +729,19 @@ func TestFromKnobsOnlyRestrict(t *testing.T) {
 }
 
 // withKnob returns the release-wide layer with networkPolicy.<role>.from set.
-func withKnob(t *testing.T, base *Layer, role, from string) *Layer {
+func withKnob(t *testing.T, base *config.Layer, role, from string) *config.Layer {
 	t.Helper()
-	knob := mustLayer(fmt.Sprintf("networkPolicy: {%s: {from: %s}}", role, from), LevelFile, "--config knob")
+	knob := mustLayer(fmt.Sprintf("networkPolicy: {%s: {from: %s}}", role, from), config.LevelFile, "--config knob")
 	if base == nil {
 		return knob
 	}
 	tree := deepMerge(deepCopy(base.Tree), knob.Tree)
-	return &Layer{Level: LevelFile, Object: base.Object, Tree: tree}
+	return &config.Layer{Level: config.LevelFile, Object: base.Object, Tree: tree}
 }
 
 func deepCopy(m map[string]any) map[string]any {
 	b, _ := json.Marshal(m)
-	l, err := ParseLayer(b, LevelFile, "", "")
+	l, err := config.ParseLayer(b, config.LevelFile, "", "")
 	if err != nil {
 		panic(err)
 	}
@@ -777,8 +765,8 @@ func deepMerge(dst, src map[string]any) map[string]any {
 // stream, by the workload it is for.
 func openingsByWorkload(t *testing.T, out []byte, is *inputStream) map[string][]ingressOpening {
 	t.Helper()
-	s, err := readStream(out, func(n *yaml.RNode) bool {
-		_, ok := n.GetAnnotations()[AnnotationGeneratedFor]
+	s, err := manifest.ReadFiltered(out, func(n *yaml.RNode) bool {
+		_, ok := n.GetAnnotations()[manifest.AnnotationGeneratedFor]
 		return ok
 	}, nil)
 	if err != nil {
@@ -789,7 +777,7 @@ func openingsByWorkload(t *testing.T, out []byte, is *inputStream) map[string][]
 		if d.Node == nil || d.Node.YNode().Kind != yaml.MappingNode {
 			continue
 		}
-		ref, ok := d.Node.GetAnnotations()[AnnotationGeneratedFor]
+		ref, ok := d.Node.GetAnnotations()[manifest.AnnotationGeneratedFor]
 		if !ok || exempt(d.Node) {
 			continue
 		}
@@ -856,7 +844,7 @@ spec:
 		return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bare\n  namespace: shop\n" + ann + "spec:\n  containers: [{name: c, image: nginx}]\n"
 	}
 	labelled := deployment("web", web, "")
-	release := mustLayer("networkPolicy: {enabled: true, defaultDeny: {enabled: true}}", LevelFile, "--config test")
+	release := mustLayer("networkPolicy: {enabled: true, defaultDeny: {enabled: true}}", config.LevelFile, "--config test")
 	for _, c := range []struct {
 		name       string
 		input, own string
@@ -882,14 +870,14 @@ spec:
 			}
 			warned := false
 			for _, f := range res.Findings {
-				warned = warned || f.Severity == SeverityWarning && strings.Contains(f.Object, "bare") && f.Where == c.field
+				warned = warned || f.Severity == findings.SeverityWarning && strings.Contains(f.Object, "bare") && f.Where == c.field
 			}
 			if !warned {
 				t.Errorf("no warning finding at %s for the skipped workload: %v", c.field, res.Findings)
 			}
 			for _, g := range res.Generated {
-				if strings.Contains(g.GetAnnotations()[AnnotationGeneratedFor], "/bare") {
-					t.Errorf("the workload without selector labels got %s:\n%s", newObject(g).ID(), out)
+				if strings.Contains(g.GetAnnotations()[manifest.AnnotationGeneratedFor], "/bare") {
+					t.Errorf("the workload without selector labels got %s:\n%s", manifest.NewObject(g).ID(), out)
 				}
 				checkSelectsSomePods(t, g)
 			}
@@ -903,8 +891,8 @@ spec:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Generated) != 1 || !strings.Contains(string(out), LabelJobName+": bare") {
-			t.Fatalf("want one allowlist selecting %s: bare:\n%s", LabelJobName, out)
+		if len(res.Generated) != 1 || !strings.Contains(string(out), manifest.LabelJobName+": bare") {
+			t.Fatalf("want one allowlist selecting %s: bare:\n%s", manifest.LabelJobName, out)
 		}
 		checkSelectsSomePods(t, res.Generated[0])
 	})

@@ -2,16 +2,16 @@ package transform
 
 import (
 	"bytes"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 )
-
-// The stubs (slim.go) must not change what a run does: every entry point that reads a
-// stream through inject gives the same bytes, findings and errors with the stubs and with
-// the full trees.
 
 // TestStubsChangeNothing runs every golden fixture (its input, and its output as a second
 // run reads it), every real chart render of fixtures/corpus under two release-wide configs
@@ -32,7 +32,7 @@ func TestStubsChangeNothing(t *testing.T) {
 		for _, cfg := range []string{"", "networkPolicy: {enabled: true}"} {
 			opts := Options{Release: "rel", Namespace: "ns"}
 			if cfg != "" {
-				opts.Config = mustLayer(cfg, LevelFile, "--config test")
+				opts.Config = mustLayer(cfg, config.LevelFile, "--config test")
 			}
 			runs = append(runs, securityRun{"invalid " + c.name + " " + cfg, []byte(c.input), opts})
 		}
@@ -86,16 +86,16 @@ func TestStubsAreMade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
+	s, err := manifest.ReadStubs(in, relevant, passThrough, discover.StubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
 	for _, d := range s.Docs {
-		if d.stub == nil {
+		if d.Stub == nil {
 			continue
 		}
-		o := d.stub
+		o := d.Stub
 		kinds[o.Kind]++
 		if len(d.Node.YNode().Content) > 0 {
 			t.Errorf("%s: the stub is not empty", o.ID())
@@ -144,12 +144,12 @@ func reportJSON(input []byte, opts Options) ([]byte, *Result, error) {
 // summary is what a Result says, without the nodes and objects that differ by identity
 // (a stub is not its full tree).
 type summary struct {
-	Findings  []Finding
+	Findings  []findings.Finding
 	Policies  int
 	Changed   int
 	Generated []string
-	Workloads []Workload // without their Object
-	IDs       []string   // the workloads'
+	Workloads []discover.Workload // without their Object
+	IDs       []string            // the workloads'
 	Removed   []string
 	Replaced  []string
 }
@@ -185,11 +185,11 @@ func resultSummary(res *Result) *summary {
 // seen: the carrier keeps its full tree, and loses its annotation.
 func TestStubEscapedKey(t *testing.T) {
 	in := []byte(invalidObjects[len(invalidObjects)-1].input)
-	s, err := readStubs(in, relevant, passThrough, stubForDiscovery)
+	s, err := manifest.ReadStubs(in, relevant, passThrough, discover.StubForDiscovery)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Docs[0].stub != nil {
+	if s.Docs[0].Stub != nil {
 		t.Fatal("a carrier was cut down to a stub")
 	}
 	out, _, err := Process(in, Options{})

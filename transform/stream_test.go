@@ -2,12 +2,13 @@ package transform
 
 import (
 	"bytes"
+	"github.com/google/go-cmp/cmp"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 func corpus(t testing.TB) []string {
@@ -24,9 +25,9 @@ func corpus(t testing.TB) []string {
 	return files
 }
 
-func releaseWide(t testing.TB, text string) *Layer {
+func releaseWide(t testing.TB, text string) *config.Layer {
 	t.Helper()
-	l, err := ParseLayer([]byte(text), LevelFile, "--config test", "")
+	l, err := config.ParseLayer([]byte(text), config.LevelFile, "--config test", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +55,11 @@ func TestRealChartsKeepEveryByte(t *testing.T) {
 			if len(res.Generated) == 0 {
 				t.Fatalf("no policy generated for a chart with workloads")
 			}
-			s, err := ReadStream(out)
+			s, err := manifest.ReadStream(out)
 			if err != nil {
 				t.Fatalf("the output does not parse: %v", err)
 			}
-			inDocs, _ := ReadStream(in)
+			inDocs, _ := manifest.ReadStream(in)
 			if got, want := len(s.Docs), len(inDocs.Docs)+len(res.Generated); got != want {
 				t.Errorf("output has %d documents, want %d input + generated", got, want)
 			}
@@ -84,8 +85,8 @@ func TestSplitDocumentsGivesTheBytesBack(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var got []byte
-			for _, s := range splitDocuments([]byte(in)) {
-				got = append(got, s.raw...)
+			for _, s := range manifest.SplitDocuments([]byte(in)) {
+				got = append(got, s.Raw...)
 			}
 			if diff := cmp.Diff(in, string(got)); diff != "" {
 				t.Errorf("segments do not add up to the input (-want +got):\n%s", diff)
@@ -95,12 +96,12 @@ func TestSplitDocumentsGivesTheBytesBack(t *testing.T) {
 }
 
 func TestSplitDocumentsCutsAtSeparatorLines(t *testing.T) {
-	segs := splitDocuments([]byte("a: 1\n---\nb: |\n  ---\n--- # c\nc: 3\n"))
+	segs := manifest.SplitDocuments([]byte("a: 1\n---\nb: |\n  ---\n--- # c\nc: 3\n"))
 	var got []string
 	var lines []int
 	for _, s := range segs {
-		got = append(got, string(s.raw))
-		lines = append(lines, s.line)
+		got = append(got, string(s.Raw))
+		lines = append(lines, s.Line)
 	}
 	want := []string{"a: 1\n", "---\nb: |\n  ---\n", "--- # c\nc: 3\n"}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -131,13 +132,13 @@ func TestSplitJumps(t *testing.T) {
 		if strings.ContainsAny(in, "\r\u0085\u2028\u2029") {
 			continue
 		}
-		got, want := splitDocuments([]byte(in)), splitLines([]byte(in), nextLF)
+		got, want := manifest.SplitDocuments([]byte(in)), manifest.SplitLines([]byte(in), manifest.NextLF)
 		if len(got) != len(want) {
 			t.Fatalf("%.60q: %d documents, walking lines finds %d", in, len(got), len(want))
 		}
 		for i := range got {
-			if string(got[i].raw) != string(want[i].raw) || got[i].line != want[i].line {
-				t.Fatalf("%.60q: document %d is line %d %.40q, walking lines finds line %d %.40q", in, i+1, got[i].line, got[i].raw, want[i].line, want[i].raw)
+			if string(got[i].Raw) != string(want[i].Raw) || got[i].Line != want[i].Line {
+				t.Fatalf("%.60q: document %d is line %d %.40q, walking lines finds line %d %.40q", in, i+1, got[i].Line, got[i].Raw, want[i].Line, want[i].Raw)
 			}
 		}
 	}
@@ -176,7 +177,7 @@ func TestProcessToWritesRuns(t *testing.T) {
 	}
 	// One write for the input, then a "---" line and the object for each generated one.
 	if max := 2 + 2*len(res.Generated); w.writes > max {
-		t.Errorf("%d writes for %d documents and %d generated objects, want at most %d", w.writes, len(splitDocuments(in)), len(res.Generated), max)
+		t.Errorf("%d writes for %d documents and %d generated objects, want at most %d", w.writes, len(manifest.SplitDocuments(in)), len(res.Generated), max)
 	}
 }
 
@@ -212,7 +213,7 @@ func TestProcessToKeepsText(t *testing.T) {
 			}
 			for i, n := range gotRes.Generated {
 				o, _ := gotRes.objectOf(n)
-				if a, b := keyOf(o), keyOf(newObject(wantRes.Generated[i])); a != b {
+				if a, b := keyOf(o), keyOf(manifest.NewObject(wantRes.Generated[i])); a != b {
 					t.Fatalf("%s: generated object %d is %v, Process says %v", f, i, a, b)
 				}
 			}

@@ -1,4 +1,4 @@
-package transform
+package config
 
 import (
 	"bytes"
@@ -6,19 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"math"
 	"reflect"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
-
-// AnnotationConfig carries a config in the stream.
-const AnnotationConfig = "helm-netpol.io/config"
 
 // Engine is a policy dialect.
 type Engine string
@@ -158,7 +155,7 @@ type Layer struct {
 	Tree   map[string]any
 	// pruned lists the field paths taken out of Tree because their shape was wrong:
 	// ParseLayer reported them, and the meaning of the rest can still be checked.
-	pruned []string
+	Pruned []string
 }
 
 // Source names the layer in messages.
@@ -203,7 +200,7 @@ func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) 
 		return nil, fmt.Errorf("must be a mapping with a networkPolicy key, not %s", aTypeName(v))
 	}
 	l := &Layer{Level: level, Object: object, Where: where, Tree: tree}
-	if errs, _ := checkShape(tree, reflect.TypeFor[Values](), "", &l.pruned); len(errs) > 0 {
+	if errs, _ := CheckShape(tree, reflect.TypeFor[Values](), "", &l.Pruned); len(errs) > 0 {
 		return l, errors.Join(errs...)
 	}
 	return l, nil
@@ -326,7 +323,7 @@ func stringsOf[T ~string](all []T) []string {
 // of a mapping goes alone, a list with any bad element goes whole (so that the indexes of
 // later findings stay those of the text). The path of each value taken out is added to
 // pruned; bad says v itself is wrong and its parent must drop it.
-func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []error, bad bool) {
+func CheckShape(v any, t reflect.Type, path string, pruned *[]string) (errs []error, bad bool) {
 	if v == nil {
 		return nil, false
 	}
@@ -356,13 +353,13 @@ func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []er
 		} else if t.Elem().Kind() == reflect.Interface {
 			return nil, false
 		}
-		for _, k := range sortedKeys(m) {
-			p := join(path, k)
+		for _, k := range SortedKeys(m) {
+			p := Join(path, k)
 			var elem reflect.Type
 			if isStruct {
 				f, ok := fields[k]
 				if !ok {
-					errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(p), strings.Join(sortedKeys(fields), ", ")))
+					errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(p), strings.Join(SortedKeys(fields), ", ")))
 					delete(m, k)
 					*pruned = append(*pruned, p)
 					continue
@@ -371,7 +368,7 @@ func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []er
 			} else {
 				elem = t.Elem()
 			}
-			e, bad := checkShape(m[k], elem, p, pruned)
+			e, bad := CheckShape(m[k], elem, p, pruned)
 			errs = append(errs, e...)
 			if bad {
 				delete(m, k)
@@ -391,7 +388,7 @@ func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []er
 				errs = append(errs, fmt.Errorf("%s: must not be null", p))
 				continue
 			}
-			e, _ := checkShape(e, t.Elem(), p, &inner)
+			e, _ := CheckShape(e, t.Elem(), p, &inner)
 			errs = append(errs, e...)
 		}
 		return errs, len(errs) > 0
@@ -404,7 +401,7 @@ func checkShape(v any, t reflect.Type, path string, pruned *[]string) (errs []er
 		if !ok {
 			return at(fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v))), true
 		}
-		if allowed, ok := enums[t]; ok && str != "" && !oneOf(str, allowed) {
+		if allowed, ok := enums[t]; ok && str != "" && !slices.Contains(allowed, str) {
 			return at(fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", "))), true
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
@@ -448,7 +445,7 @@ func jsonFields(t reflect.Type) map[string]jsonField {
 	return fields
 }
 
-func join(path, key string) string {
+func Join(path, key string) string {
 	if path == "" {
 		return key
 	}
@@ -462,7 +459,7 @@ func displayPath(path string) string {
 	return path
 }
 
-func sortedKeys[V any](m map[string]V) []string {
+func SortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -485,7 +482,7 @@ type Merged struct {
 // the value beneath for what the user chose.
 func (m *Merged) unknown(path string) bool {
 	for _, l := range m.Layers {
-		for _, p := range l.pruned {
+		for _, p := range l.Pruned {
 			if p == path || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
 				return true
 			}
@@ -541,8 +538,8 @@ func Merge(layers ...*Layer) (*Merged, error) {
 }
 
 func mergeInto(dst, src map[string]any, path string, l *Layer, origins map[string]*Layer) {
-	for _, k := range sortedKeys(src) {
-		p := join(path, k)
+	for _, k := range SortedKeys(src) {
+		p := Join(path, k)
 		sv := src[k]
 		if sv == nil {
 			delete(dst, k)

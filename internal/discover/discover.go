@@ -1,29 +1,26 @@
-package transform
+package discover
 
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"reflect"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 )
 
-// Annotations and labels the tool reads or writes.
+// Port names and defaults discovery reads.
 const (
-	AnnotationGeneratedFor  = "helm-netpol.io/generated-for"
-	AnnotationHook          = "helm.sh/hook"
-	AnnotationHookWeight    = "helm.sh/hook-weight"
-	AnnotationHookDelete    = "helm.sh/hook-delete-policy"
-	AnnotationPromPort      = "prometheus.io/port"
-	LabelJobName            = "batch.kubernetes.io/job-name"
-	hookDeleteBeforeCreate  = "before-hook-creation"
 	portNameWebhook         = "webhook"
 	portNameGate            = "gate"
 	portNameMetrics         = "metrics"
@@ -32,95 +29,9 @@ const (
 	fieldTemplateAnnotation = "spec.template.metadata.annotations"
 )
 
-// Object is a Kubernetes object of the stream.
-type Object struct {
-	Node       *yaml.RNode
-	APIVersion string
-	Kind       string
-	Name       string
-	Namespace  string
-
-	// Decoded is, for a stub (a document whose tree was cut down as the stream was read,
-	// see Document.slim), what a later stage read of the document before; nil otherwise.
-	Decoded any
-	// stubAnnotations are a stub's annotations that the run reads: helm.sh/hook if set.
-	stubAnnotations map[string]string
-}
-
-func newObject(n *yaml.RNode) *Object {
-	y := n.YNode()
-	if y.Kind != yaml.MappingNode {
-		return nil
-	}
-	o := &Object{Node: n, APIVersion: scalarField(y, "apiVersion"), Kind: scalarField(y, "kind")}
-	if meta := mapField(y, "metadata"); meta != nil && meta.Kind == yaml.MappingNode {
-		o.Name = scalarField(meta, "name")
-		o.Namespace = scalarField(meta, "namespace")
-	}
-	return o
-}
-
-func stringField(n *yaml.RNode, key string) string { return scalarField(n.YNode(), key) }
-
-// scalarField is the value of a mapping's scalar field, "" if there is none.
-func scalarField(m *yaml.Node, key string) string {
-	v := mapField(m, key)
-	if v == nil || v.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return v.Value
-}
-
-// mapField finds a mapping's field as kyaml's RNode.Field does (the first key of that value),
-// without the two nodes and the pair that Field allocates: newObject runs for every object,
-// and again for every generated one.
-func mapField(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// ID names the object in messages: "apps/v1 Deployment ns/ctrl".
-func (o *Object) ID() string {
-	name := o.Name
-	if o.Namespace != "" {
-		name = o.Namespace + "/" + name
-	}
-	id := strings.TrimSpace(o.APIVersion + " " + o.Kind)
-	if id == "" {
-		id = "object"
-	}
-	return id + " " + name
-}
-
-// Ref is the provenance value of a policy generated for this object: "apps/v1/Deployment/ctrl".
-func (o *Object) Ref() string { return o.APIVersion + "/" + o.Kind + "/" + o.Name }
-
-// Group is the API group of the object.
-func (o *Object) Group() string {
-	g, _, found := strings.Cut(o.APIVersion, "/")
-	if !found {
-		return ""
-	}
-	return g
-}
-
-func (o *Object) annotations() map[string]string {
-	if o.Decoded != nil {
-		return o.stubAnnotations
-	}
-	return o.Node.GetAnnotations()
-}
-
 // Workload is an object that runs pods.
 type Workload struct {
-	*Object
+	*manifest.Object
 	PodLabels      map[string]string
 	PodAnnotations map[string]string
 	// Selector selects the workload's pods, narrowed by the release label; nil when the
@@ -147,46 +58,6 @@ type Hook struct {
 	Weight int
 }
 
-var workloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout"}
-
-func isWorkloadKind(kind string) bool { return oneOf(kind, workloadKinds) }
-
-// isWorkload tells the workload kinds by group and kind, so a custom resource that happens
-// to be called "Deployment" is not mistaken for one.
-func (o *Object) isWorkload() bool {
-	switch o.Kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
-		return o.Group() == "apps" || o.Group() == "extensions"
-	case "Job", "CronJob":
-		return o.Group() == "batch"
-	case "Pod":
-		return o.APIVersion == "v1"
-	case "Rollout":
-		return o.Group() == "argoproj.io"
-	}
-	return false
-}
-
-// templatePath is where the pod template's metadata sits in the workload.
-func (o *Object) templatePath() []string {
-	switch o.Kind {
-	case "Pod":
-		return nil
-	case "CronJob":
-		return []string{"spec", "jobTemplate", "spec", "template"}
-	}
-	return []string{"spec", "template"}
-}
-
-// metadataPaths are where the object's metadata sits, and a workload's pod template's.
-func (o *Object) metadataPaths() [][]string {
-	paths := [][]string{{"metadata"}}
-	if o.isWorkload() && o.templatePath() != nil {
-		paths = append(paths, append(o.templatePath(), "metadata"))
-	}
-	return paths
-}
-
 type workloadShape struct {
 	Metadata metav1.ObjectMeta `json:"metadata"`
 	Spec     struct {
@@ -201,8 +72,8 @@ type workloadShape struct {
 }
 
 // parseWorkload reads what discovery needs from a workload object.
-func parseWorkload(o *Object) (*Workload, error) {
-	raw, err := nodeJSON(o.Node)
+func parseWorkload(o *manifest.Object) (*Workload, error) {
+	raw, err := manifest.NodeJSON(o.Node)
 	if err != nil {
 		return nil, err
 	}
@@ -238,20 +109,20 @@ func parseWorkload(o *Object) (*Workload, error) {
 	w.PodLabels = tpl.Labels
 	w.PodAnnotations = tpl.Annotations
 	w.HostNetwork = tpl.Spec.HostNetwork
-	w.Release = tpl.Labels[LabelInstance]
+	w.Release = tpl.Labels[manifest.LabelInstance]
 	if selector == nil {
-		selector = &metav1.LabelSelector{MatchLabels: copyMap(tpl.Labels)}
+		selector = &metav1.LabelSelector{MatchLabels: CopyMap(tpl.Labels)}
 		if o.Kind == "Job" && len(tpl.Labels) == 0 && o.Name != "" {
-			selector.MatchLabels = map[string]string{LabelJobName: o.Name}
+			selector.MatchLabels = map[string]string{manifest.LabelJobName: o.Name}
 		}
 	} else {
 		selector = selector.DeepCopy()
 	}
-	if rel, ok := tpl.Labels[LabelInstance]; ok && !selectsKey(selector, LabelInstance) {
+	if rel, ok := tpl.Labels[manifest.LabelInstance]; ok && !selectsKey(selector, manifest.LabelInstance) {
 		if selector.MatchLabels == nil {
 			selector.MatchLabels = map[string]string{}
 		}
-		selector.MatchLabels[LabelInstance] = rel
+		selector.MatchLabels[manifest.LabelInstance] = rel
 	}
 	if selectsSomeLabel(selector) {
 		w.Selector = selector
@@ -285,8 +156,8 @@ func parseWorkload(o *Object) (*Workload, error) {
 			}
 		}
 	}
-	if ev, ok := o.annotations()[AnnotationHook]; ok {
-		weight, _ := strconv.Atoi(strings.TrimSpace(o.annotations()[AnnotationHookWeight]))
+	if ev, ok := o.Annotations()[manifest.AnnotationHook]; ok {
+		weight, _ := strconv.Atoi(strings.TrimSpace(o.Annotations()[manifest.AnnotationHookWeight]))
 		w.Hook = &Hook{Events: ev, Weight: weight}
 	}
 	return w, nil
@@ -295,7 +166,7 @@ func parseWorkload(o *Object) (*Workload, error) {
 // selectorField is the field a workload's pods are selected by, for findings about its
 // selector: a Pod's own labels, a Job's or CronJob's pod template labels (their pods are
 // selected by those), or spec.selector.
-func (w *Workload) selectorField() string {
+func (w *Workload) SelectorField() string {
 	switch w.Kind {
 	case "Pod":
 		return "metadata.labels"
@@ -334,7 +205,7 @@ func selectsKey(s *metav1.LabelSelector, key string) bool {
 	return false
 }
 
-func copyMap(m map[string]string) map[string]string {
+func CopyMap(m map[string]string) map[string]string {
 	if m == nil {
 		return nil
 	}
@@ -346,12 +217,12 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 // matches tells whether the workload's pods match a selector from asSelector.
-func (w *Workload) matches(s labels.Selector) bool {
+func (w *Workload) Matches(s labels.Selector) bool {
 	return s != nil && s.Matches(labels.Set(w.PodLabels))
 }
 
 // asSelector converts a label selector, once for many workloads; nil matches nothing.
-func asSelector(sel *metav1.LabelSelector) labels.Selector {
+func AsSelector(sel *metav1.LabelSelector) labels.Selector {
 	if sel == nil {
 		return nil
 	}
@@ -382,7 +253,7 @@ func (w *Workload) portByNumber(n int32) *ContainerPort {
 }
 
 // resolve turns a Service targetPort into the declared container port it reaches.
-func (w *Workload) resolve(target intstr.IntOrString) (int32, corev1.Protocol, bool) {
+func (w *Workload) Resolve(target intstr.IntOrString) (int32, corev1.Protocol, bool) {
 	if target.Type == intstr.String {
 		if p := w.portByName(target.StrVal); p != nil {
 			return p.Port, p.Protocol, true
@@ -397,7 +268,7 @@ func (w *Workload) resolve(target intstr.IntOrString) (int32, corev1.Protocol, b
 
 // Service is a Service of the stream.
 type Service struct {
-	*Object
+	*manifest.Object
 	Spec corev1.ServiceSpec
 }
 
@@ -410,7 +281,7 @@ type serviceRef struct {
 
 // webhookRefs returns the Services a webhook configuration or a CRD's conversion webhook
 // routes through. It reads only those fields, so a large CRD costs a few lookups.
-func webhookRefs(o *Object) ([]serviceRef, error) {
+func webhookRefs(o *manifest.Object) ([]serviceRef, error) {
 	var configs []*yaml.RNode
 	switch {
 	case o.Group() == "admissionregistration.k8s.io" && (o.Kind == "ValidatingWebhookConfiguration" || o.Kind == "MutatingWebhookConfiguration"):
@@ -445,7 +316,7 @@ func webhookRefs(o *Object) ([]serviceRef, error) {
 		if svc == nil {
 			continue
 		}
-		raw, err := nodeJSON(svc.Value)
+		raw, err := manifest.NodeJSON(svc.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -459,7 +330,7 @@ func webhookRefs(o *Object) ([]serviceRef, error) {
 }
 
 // sameNamespace compares namespaces where an empty one is the release namespace.
-func sameNamespace(a, b, release string) bool {
+func SameNamespace(a, b, release string) bool {
 	if a == "" {
 		a = release
 	}
@@ -470,7 +341,7 @@ func sameNamespace(a, b, release string) bool {
 }
 
 // sortedPorts returns ports ordered by number then protocol.
-func sortedPorts(ports []ContainerPort) []ContainerPort {
+func SortedPorts(ports []ContainerPort) []ContainerPort {
 	out := append([]ContainerPort(nil), ports...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Port != out[j].Port {
@@ -482,7 +353,74 @@ func sortedPorts(ports []ContainerPort) []ContainerPort {
 }
 
 // chartPolicy is a NetworkPolicy the chart renders itself.
-type chartPolicy struct {
-	*Object
+type ChartPolicy struct {
+	*manifest.Object
 	Policy networkingv1.NetworkPolicy
+}
+
+// discover reads the workloads, Services and webhooks of the stream into d, and returns
+// the chart's own NetworkPolicies. What a stub stands for was decoded as the stream was
+// read (see document.slim); the rest is decoded here, the same way.
+func DiscoverAll(d *Discovery, objects []*manifest.Object, fs *findings.List) []*ChartPolicy {
+	var chartPolicies []*ChartPolicy
+	for _, o := range objects {
+		dec, _ := o.Decoded.(*decoded)
+		if dec == nil {
+			dec = decodeObject(o)
+		}
+		if dec.err != nil {
+			fs.Errorf(o.ID(), dec.where, dec.err.Error())
+			continue
+		}
+		switch {
+		case dec.workload != nil:
+			w := *dec.workload
+			w.Object = o
+			d.Workloads = append(d.Workloads, &w)
+		case dec.service != nil:
+			d.services = append(d.services, &Service{Object: o, Spec: *dec.service})
+		case dec.policy != nil:
+			chartPolicies = append(chartPolicies, &ChartPolicy{Object: o, Policy: *dec.policy})
+		default:
+			d.webhooks = append(d.webhooks, dec.webhooks...)
+		}
+	}
+	return chartPolicies
+}
+
+// decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
+// NetworkPolicy, or the Services a webhook calls; or why it could not be read. For a stub,
+// it also holds what the filter reads of the object itself.
+type decoded struct {
+	workload *Workload
+	service  *corev1.ServiceSpec
+	policy   *networkingv1.NetworkPolicy
+	webhooks []serviceRef
+	err      error
+	where    string // the field err is about, for the finding
+}
+
+// decodeObject reads what discovery needs of an object, by its kind.
+func decodeObject(o *manifest.Object) *decoded {
+	dec := &decoded{}
+	switch {
+	case o.IsWorkload():
+		dec.workload, dec.err = parseWorkload(o)
+	case o.APIVersion == "v1" && o.Kind == "Service":
+		dec.service = &corev1.ServiceSpec{}
+		if err := manifest.DecodeJSON(o, dec.service, true); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
+		}
+	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
+		if _, ours := o.Annotations()[manifest.AnnotationGeneratedFor]; ours {
+			return dec
+		}
+		dec.policy = &networkingv1.NetworkPolicy{}
+		if err := manifest.DecodeJSON(o, dec.policy, false); err != nil {
+			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
+		}
+	default:
+		dec.webhooks, dec.err = webhookRefs(o)
+	}
+	return dec
 }

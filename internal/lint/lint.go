@@ -1,24 +1,28 @@
-package transform
+package lint
 
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"net/netip"
+	"slices"
 )
 
 // linter reports what is wrong with a plan; it never plans or edits.
-type linter struct {
-	fs *findings
-	d  *discovery
+type Linter struct {
+	FS *findings.List
+	D  *discover.Discovery
 }
 
 // lint runs the safety checks that need the whole plan: each refuses a render that would
 // break the workload or open it wider than the user meant, or warns of a policy that does
 // less than it seems to.
-func (l *linter) lint(covered []*coverage) {
+func (l *Linter) Lint(covered []*plan.Coverage) {
 	for _, c := range covered {
 		l.lintDNS(c)
 		l.lintWebhookFrom(c)
@@ -29,52 +33,26 @@ func (l *linter) lint(covered []*coverage) {
 
 // lintDNS refuses egress that allows DNS on UDP only: large answers and retries use TCP,
 // and resolution then fails at random.
-func (l *linter) lintDNS(c *coverage) {
+func (l *Linter) lintDNS(c *plan.Coverage) {
 	if !c.Policy.EgressIsolated {
 		return
 	}
 	udp, tcp := false, false
 	for _, rule := range c.Policy.Egress {
-		u, t := allowsPort(rule.Ports, 53)
+		u, t := plan.AllowsPort(rule.Ports, 53)
 		udp, tcp = udp || u, tcp || t
 	}
 	if udp && !tcp {
-		l.fs.errorf(c.W.ID(), "networkPolicy.egress", "DNS is allowed on UDP 53 only: resolvers fall back to TCP for large answers, which would then fail: allow TCP 53 too, or keep networkPolicy.egress.dns on")
+		l.FS.Errorf(c.W.ID(), "networkPolicy.egress", "DNS is allowed on UDP 53 only: resolvers fall back to TCP for large answers, which would then fail: allow TCP 53 too, or keep networkPolicy.egress.dns on")
 	}
-}
-
-// allowsPort tells whether a port list allows the port on UDP and on TCP.
-func allowsPort(ports []networkingv1.NetworkPolicyPort, port int32) (udp, tcp bool) {
-	if len(ports) == 0 {
-		return true, true
-	}
-	for _, p := range ports {
-		proto := corev1.ProtocolTCP
-		if p.Protocol != nil {
-			proto = *p.Protocol
-		}
-		in := p.Port == nil
-		if p.Port != nil && p.Port.StrVal == "" {
-			hi := p.Port.IntVal
-			if p.EndPort != nil {
-				hi = *p.EndPort
-			}
-			in = p.Port.IntVal <= port && port <= hi
-		}
-		if in {
-			udp = udp || proto == corev1.ProtocolUDP
-			tcp = tcp || proto == corev1.ProtocolTCP
-		}
-	}
-	return udp, tcp
 }
 
 // lintWebhookFrom refuses a webhook `from` that no peer of the kube-apiserver can match:
 // the apiserver is not a pod, so pod and namespace selectors never match it and every
 // admission call would time out.
-func (l *linter) lintWebhookFrom(c *coverage) {
+func (l *Linter) lintWebhookFrom(c *plan.Coverage) {
 	from := c.Config.NetworkPolicy.Webhook.From
-	if len(from) == 0 || !c.Roles[RoleWebhook] {
+	if len(from) == 0 || !c.Roles[discover.RoleWebhook] {
 		return
 	}
 	for _, p := range from {
@@ -82,7 +60,7 @@ func (l *linter) lintWebhookFrom(c *coverage) {
 			return
 		}
 	}
-	l.fs.errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks")
+	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks")
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another
@@ -90,23 +68,23 @@ func (l *linter) lintWebhookFrom(c *coverage) {
 // selected is a warning. A hook's own policy that would select a lasting workload's pods
 // (a test Pod labelled like the Deployment it tests) is not generated: the hook is
 // transient, its policy would outlive nothing but would reach the other pods meanwhile.
-func (l *linter) lintOverlap(c *coverage) {
-	for _, w := range overlapping(l.d, c) {
+func (l *Linter) lintOverlap(c *plan.Coverage) {
+	for _, w := range plan.Overlapping(l.D, c) {
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
 		case w.Hook != nil:
-			l.fs.warnf(c.W.ID(), c.W.selectorField(), what+" (a hook or test pod)")
+			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), what+" (a hook or test pod)")
 		case c.W.Hook != nil:
-			l.fs.warnf(c.W.ID(), c.W.selectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
+			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
 		default:
-			l.fs.errorf(c.W.ID(), c.W.selectorField(), what+": give the two workloads' pods distinct labels")
+			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), what+": give the two workloads' pods distinct labels")
 		}
 	}
 }
 
 // lintAddressFamilies warns of a user CIDR list that names one address family only, on a
 // cluster that may well be dual-stack.
-func (l *linter) lintAddressFamilies(c *coverage) {
+func (l *Linter) lintAddressFamilies(c *plan.Coverage) {
 	np := &c.Config.NetworkPolicy
 	lists := []struct {
 		path  string
@@ -142,7 +120,7 @@ func (l *linter) lintAddressFamilies(c *coverage) {
 			if v6 > 0 {
 				family = "IPv6"
 			}
-			l.fs.warnf(c.W.ID(), list.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
+			l.FS.Warnf(c.W.ID(), list.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
 		}
 	}
 }
@@ -152,21 +130,21 @@ func (l *linter) lintAddressFamilies(c *coverage) {
 // shares podAnnotations with its Deployment) count together; a workload without the role
 // ignores the knob. A config carried by hook workloads only is never refused, since
 // Helm 4 may show the hooks without the rest of the release.
-func (l *linter) checkFromKnobs(covered []*coverage) {
+func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 	type use struct {
 		config string // the origin layer's level and content
-		role   Role
+		role   discover.Role
 	}
 	type tally struct {
-		layer   *Layer
+		layer   *config.Layer
 		hasRole bool
 		nonHook bool
 	}
 	tallies := map[use]*tally{}
 	var order []use
 	for _, c := range covered {
-		for _, role := range roleOrder {
-			path, from := roleFrom(c.Config, role)
+		for _, role := range discover.RoleOrder {
+			path, from := plan.RoleFrom(c.Config, role)
 			if len(from) == 0 {
 				continue
 			}
@@ -185,7 +163,7 @@ func (l *linter) checkFromKnobs(covered []*coverage) {
 			t.hasRole = t.hasRole || c.Roles[role]
 			t.nonHook = t.nonHook || c.W.Hook == nil
 			if !c.Roles[role] {
-				l.fs.infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
+				l.FS.Infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
 			}
 		}
 	}
@@ -194,38 +172,38 @@ func (l *linter) checkFromKnobs(covered []*coverage) {
 		if t.hasRole || !t.nonHook {
 			continue
 		}
-		path, _ := roleFrom(&Merged{}, u.role)
+		path, _ := plan.RoleFrom(&config.Merged{}, u.role)
 		fix := fmt.Sprintf("has a %s port, so the knob would do nothing: check that the role is enabled, set ports.%s, or remove the knob", u.role, u.role)
-		if u.role == RoleOther {
+		if u.role == discover.RoleOther {
 			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
 		}
-		l.fs.errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
+		l.FS.Errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
 	}
 }
 
 // checkApiserver refuses egress that cannot reach the kube-apiserver.
-func (l *linter) checkApiserver(covered []*coverage) {
+func (l *Linter) CheckApiserver(covered []*plan.Coverage) {
 	for _, c := range covered {
 		if !c.Policy.EgressIsolated {
 			continue
 		}
 		engine := c.Config.EngineOrDefault()
 		a := &c.Config.NetworkPolicy.Egress.Apiserver
-		if (engine == EngineCilium || engine == EngineCalico) && a.ApiserverEnabled() {
+		if (engine == config.EngineCilium || engine == config.EngineCalico) && a.ApiserverEnabled() {
 			continue
 		}
-		p443, p6443 := reachesApiserver(c.Policy.Egress, engine != EngineCilium)
+		p443, p6443 := plan.ReachesApiserver(c.Policy.Egress, engine != config.EngineCilium)
 		switch {
-		case engine == EngineCilium && !p443 && !p6443:
-			l.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")
+		case engine == config.EngineCilium && !p443 && !p6443:
+			l.FS.Errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")
 		case !p443 && !p6443:
-			l.fs.errorf(c.W.ID(), "networkPolicy.egress", "no egress rule allows TCP 443 or 6443 to an ipBlock, so the pods cannot reach the kube-apiserver and every call to it fails: add its address to networkPolicy.egress.apiserver.cidrs (or an egress.to rule with an ipBlock); find it with `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443")
+			l.FS.Errorf(c.W.ID(), "networkPolicy.egress", "no egress rule allows TCP 443 or 6443 to an ipBlock, so the pods cannot reach the kube-apiserver and every call to it fails: add its address to networkPolicy.egress.apiserver.cidrs (or an egress.to rule with an ipBlock); find it with `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`; managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443")
 		case p443 != p6443:
 			covers, misses := "443", "6443"
 			if p6443 {
 				covers, misses = "6443", "443"
 			}
-			l.fs.warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
+			l.FS.Warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
 		}
 	}
 }
@@ -233,11 +211,11 @@ func (l *linter) checkApiserver(covered []*coverage) {
 // checkChartPolicies refuses a chart NetworkPolicy that selects a covered workload and
 // would widen its allowlist (it has allow rules of a direction the allowlist governs),
 // unless networkPolicy.keepExisting or networkPolicy.rewrite (planned by the planner).
-func (l *linter) checkChartPolicies(covered []*coverage, chart []*chartPolicy) {
-	for _, s := range chartSelections(l.d, covered, chart) {
+func (l *Linter) CheckChartPolicies(covered []*plan.Coverage, chart []*discover.ChartPolicy) {
+	for _, s := range plan.ChartSelections(l.D, covered, chart) {
 		cp := s.Chart
 		spec := &cp.Policy.Spec
-		ingressType, egressType := policyTypes(spec)
+		ingressType, egressType := plan.PolicyTypes(spec)
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
 		for _, c := range s.Covered {
 			np := &c.Config.NetworkPolicy
@@ -245,18 +223,10 @@ func (l *linter) checkChartPolicies(covered []*coverage, chart []*chartPolicy) {
 			case np.Rewrite:
 			case !ingress && !(egress && c.Policy.EgressIsolated):
 			case np.KeepExisting:
-				l.fs.infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
+				l.FS.Infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
 			default:
-				l.fs.errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
+				l.FS.Errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
 			}
 		}
 	}
-}
-
-// policyTypes tells which directions a NetworkPolicy governs, with the API's defaults.
-func policyTypes(spec *networkingv1.NetworkPolicySpec) (ingress, egress bool) {
-	if len(spec.PolicyTypes) == 0 {
-		return true, len(spec.Egress) > 0
-	}
-	return oneOf(networkingv1.PolicyTypeIngress, spec.PolicyTypes), oneOf(networkingv1.PolicyTypeEgress, spec.PolicyTypes)
 }

@@ -1,4 +1,4 @@
-package transform
+package findings
 
 import (
 	"sort"
@@ -26,13 +26,13 @@ type Finding struct {
 // String is the one-line form: "helm-netpol: <object>: <where>: <what>".
 func (f Finding) String() string {
 	if f.Severity == SeverityWarning {
-		return "helm-netpol: warning: " + f.text()
+		return "helm-netpol: warning: " + f.Text()
 	}
-	return "helm-netpol: " + f.text()
+	return "helm-netpol: " + f.Text()
 }
 
 // text is "<object>: <where>: <what>", leaving out what is empty.
-func (f Finding) text() string {
+func (f Finding) Text() string {
 	var parts []string
 	for _, p := range []string{f.Object, f.Where, f.What} {
 		if p != "" {
@@ -54,12 +54,12 @@ func (e Errors) Error() string {
 }
 
 // findings collects findings without duplicates, in the order they were found.
-type findings struct {
-	list []Finding
+type List struct {
+	List []Finding
 	seen map[Finding]bool
 }
 
-func (fs *findings) add(sev Severity, object, where, what string) {
+func (fs *List) add(sev Severity, object, where, what string) {
 	f := Finding{Severity: sev, Object: object, Where: where, What: what}
 	if fs.seen == nil {
 		fs.seen = map[Finding]bool{}
@@ -68,17 +68,19 @@ func (fs *findings) add(sev Severity, object, where, what string) {
 		return
 	}
 	fs.seen[f] = true
-	fs.list = append(fs.list, f)
+	fs.List = append(fs.List, f)
 }
 
-func (fs *findings) errorf(object, where, what string) { fs.add(SeverityError, object, where, what) }
-func (fs *findings) warnf(object, where, what string)  { fs.add(SeverityWarning, object, where, what) }
-func (fs *findings) infof(object, where, what string)  { fs.add(SeverityInfo, object, where, what) }
+func (fs *List) Errorf(object, where, what string) { fs.add(SeverityError, object, where, what) }
+
+func (fs *List) Warnf(object, where, what string) { fs.add(SeverityWarning, object, where, what) }
+
+func (fs *List) Infof(object, where, what string) { fs.add(SeverityInfo, object, where, what) }
 
 // errors returns the error findings (and the warnings too when strict) as one error, or nil.
-func (fs *findings) errors(strict bool) error {
+func (fs *List) Errors(strict bool) error {
 	var errs Errors
-	for _, f := range fs.list {
+	for _, f := range fs.List {
 		if f.Severity == SeverityError || strict && f.Severity == SeverityWarning {
 			errs = append(errs, f)
 		}

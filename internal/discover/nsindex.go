@@ -1,6 +1,8 @@
-package transform
+package discover
 
-import "slices"
+import (
+	"slices"
+)
 
 // nsIndex holds items by the namespace they are in, so that matching a workload against
 // the rest of the stream looks at its own namespace only, and the cost of a stream of many
@@ -17,7 +19,7 @@ type nsIndex[T any] struct {
 
 type nsPair struct{ ns, key, value string }
 
-func newNSIndex[T any](items []T, namespace func(T) string) *nsIndex[T] {
+func NewNSIndex[T any](items []T, namespace func(T) string) *nsIndex[T] {
 	x := &nsIndex[T]{all: items, known: map[string][]int{}}
 	for i, it := range items {
 		if ns := namespace(it); ns != "" {

@@ -1,15 +1,18 @@
-package transform
+package calico
 
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"strconv"
+	"strings"
 )
 
 // CalicoNetworkPolicy is a projectcalico.org/v3 NetworkPolicy with the fields helm-netpol
@@ -67,7 +70,7 @@ const (
 // renderCalico renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
 // explicit, so the server adds nothing a GitOps tool would see as drift. The default-deny
 // has no rule: the tier's implicit drop at its end denies what no earlier policy allowed.
-func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
+func RenderCalico(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	order := float64(p.Order)
 	np := &CalicoNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "NetworkPolicy"},
@@ -91,7 +94,7 @@ func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
 	}
 	var errs []error
 	if p.Selector != nil {
-		sel, err := calicoSelector(p.Selector)
+		sel, err := CalicoSelector(p.Selector)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("the workload's selector: %w", err))
 		}
@@ -109,7 +112,7 @@ func renderCalico(p *Policy, meta metav1.ObjectMeta) (any, error) {
 
 // calicoList is one direction's rules: the passthrough rules as written first, so that a
 // user's Deny or Pass takes effect, then the translated ones, each naming its config key.
-func calicoList(native []map[string]any, rules []Rule, ingress bool) ([]any, error) {
+func calicoList(native []map[string]any, rules []plan.Rule, ingress bool) ([]any, error) {
 	var out []any
 	for _, m := range native {
 		out = append(out, m)
@@ -130,13 +133,13 @@ func calicoOrigin(origin string) *calicoRuleMetadata {
 	if origin == "" {
 		return nil
 	}
-	return &calicoRuleMetadata{Annotations: map[string]string{AnnotationOrigin: origin}}
+	return &calicoRuleMetadata{Annotations: map[string]string{manifest.AnnotationOrigin: origin}}
 }
 
 // calicoRules translates one rule. A Calico rule matches one protocol and ANDs everything it
 // says about the peer, so the rule becomes one Calico rule per peer and protocol; an
 // ipBlock's except would otherwise narrow the other peers too.
-func calicoRules(r Rule, ingress bool) ([]calicoRule, error) {
+func calicoRules(r plan.Rule, ingress bool) ([]calicoRule, error) {
 	if r.Apiserver {
 		return []calicoRule{{
 			Action:      calicoAllow,
@@ -196,14 +199,14 @@ func calicoPeer(peer networkingv1.NetworkPolicyPeer) (*calicoEntity, error) {
 	e := &calicoEntity{}
 	var errs []error
 	if peer.PodSelector != nil {
-		sel, err := calicoSelector(peer.PodSelector)
+		sel, err := CalicoSelector(peer.PodSelector)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("podSelector: %w", err))
 		}
 		e.Selector = sel
 	}
 	if peer.NamespaceSelector != nil {
-		sel, err := calicoSelector(peer.NamespaceSelector)
+		sel, err := CalicoSelector(peer.NamespaceSelector)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("namespaceSelector: %w", err))
 		}
@@ -229,7 +232,7 @@ func calicoPortGroups(ports []networkingv1.NetworkPolicyPort) []calicoPortGroup 
 	index := map[corev1.Protocol]int{}
 	every := map[corev1.Protocol]bool{}
 	for _, port := range ports {
-		proto := protocolOf(port.Protocol)
+		proto := engine.ProtocolOf(port.Protocol)
 		i, ok := index[proto]
 		if !ok {
 			i = len(groups)
@@ -257,7 +260,7 @@ func calicoPortGroups(ports []networkingv1.NetworkPolicyPort) []calicoPortGroup 
 
 // calicoSelector writes a Kubernetes label selector as a Calico selector expression: the
 // requirements joined with &&, matchLabels in key order, an empty selector as all().
-func calicoSelector(sel *metav1.LabelSelector) (string, error) {
+func CalicoSelector(sel *metav1.LabelSelector) (string, error) {
 	if sel == nil {
 		return calicoAll, nil
 	}
@@ -288,7 +291,7 @@ func calicoSelector(sel *metav1.LabelSelector) (string, error) {
 			parts = append(parts, "!has("+key+")")
 		}
 	}
-	for _, k := range sortedKeys(sel.MatchLabels) {
+	for _, k := range config.SortedKeys(sel.MatchLabels) {
 		add(k, "==", []string{sel.MatchLabels[k]})
 	}
 	for _, e := range sel.MatchExpressions {

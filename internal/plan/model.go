@@ -1,24 +1,15 @@
-package transform
+package plan
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-)
-
-// Role is a port the documented chart knows by purpose.
-type Role string
-
-const (
-	RoleWebhook Role = "webhook"
-	RoleMetrics Role = "metrics"
-	RoleGate    Role = "gate"
-	RoleOther   Role = "otherPorts"
+	"strings"
 )
 
 // Rule is one engine-agnostic allow rule: traffic on Ports (all ports when empty) from or
@@ -42,7 +33,7 @@ type Policy struct {
 	// For is the provenance: the object the policy is generated for.
 	For string
 	// Engine is the dialect to render.
-	Engine Engine
+	Engine config.Engine
 	// Deny marks the namespace-wide default-deny; it selects every pod and has no rules.
 	Deny bool
 	// Selector selects the pods of an allowlist.
@@ -58,8 +49,8 @@ type Policy struct {
 	Labels      map[string]string
 	Annotations map[string]string
 	// Native holds the selected engine's passthrough rules, added verbatim.
-	Native Passthrough
-	Hook   *Hook
+	Native config.Passthrough
+	Hook   *discover.Hook
 	// Order is the Calico order or ClusterNetworkPolicy priority of the policy: the deny's
 	// value, and one less for allowlists so they come first.
 	Order int32
@@ -68,10 +59,10 @@ type Policy struct {
 	// nothing says it.
 	ScopeNamespace string
 	// Workload is the workload an allowlist is for.
-	Workload *Workload
+	Workload *discover.Workload
 }
 
-func portOf(n int32, proto corev1.Protocol) networkingv1.NetworkPolicyPort {
+func PortOf(n int32, proto corev1.Protocol) networkingv1.NetworkPolicyPort {
 	if proto == "" {
 		proto = corev1.ProtocolTCP
 	}
@@ -84,7 +75,7 @@ const maxNameLength = 63
 
 // objectName joins parts into a valid DNS name; a name too long is cut and given a hash of
 // the whole, so distinct inputs stay distinct.
-func objectName(parts ...string) string {
+func ObjectName(parts ...string) string {
 	name := strings.ToLower(strings.Join(parts, "-"))
 	name = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' {
@@ -103,9 +94,9 @@ func objectName(parts ...string) string {
 }
 
 // allowlistName is the stable name of a workload's allowlist.
-func allowlistName(w *Workload) string {
-	return objectName(w.Name, strings.ToLower(w.Kind), "allow")
+func allowlistName(w *discover.Workload) string {
+	return ObjectName(w.Name, strings.ToLower(w.Kind), "allow")
 }
 
 // denyName is the stable name of a release's default-deny.
-func denyName(release string) string { return objectName(release, "default-deny") }
+func denyName(release string) string { return ObjectName(release, "default-deny") }

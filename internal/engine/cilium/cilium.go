@@ -1,14 +1,17 @@
-package transform
+package cilium
 
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"strconv"
+	"strings"
 )
 
 // CiliumNetworkPolicy is a cilium.io/v2 CiliumNetworkPolicy with the fields helm-netpol
@@ -72,7 +75,7 @@ const (
 	ciliumEntityAll          = "all"
 	ciliumEntityAPIServer    = "kube-apiserver"
 	// ciliumMaxPorts is how many ports one toPorts entry may list.
-	ciliumMaxPorts = 40
+	CiliumMaxPorts = 40
 )
 
 // ciliumPeers is what one Cilium rule selects. Cilium refuses a rule that combines
@@ -89,7 +92,7 @@ type ciliumPeers struct {
 // is refused, so a direction that must isolate without allowing anything gets the rule `{}`:
 // it selects no peer and puts the pods into default deny for that direction. That is also
 // the default-deny's form; ingressDeny would beat every allowlist.
-func renderCilium(p *Policy, meta metav1.ObjectMeta) (any, error) {
+func RenderCilium(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	cnp := &CiliumNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "cilium.io/v2", Kind: "CiliumNetworkPolicy"},
 		ObjectMeta: meta,
@@ -106,49 +109,49 @@ func renderCilium(p *Policy, meta metav1.ObjectMeta) (any, error) {
 		spec.EndpointSelector = *p.Selector.DeepCopy()
 	}
 	var errs []error
-	var origins ruleOrigins
+	var origins engine.RuleOrigins
 	for _, r := range p.Ingress {
 		peers, ports, err := ciliumTranslate(p, r, true, false)
 		errs = append(errs, err)
 		for _, ps := range peers {
-			origins.add("ingress", len(spec.Ingress), r.Origin)
+			origins.Add("ingress", len(spec.Ingress), r.Origin)
 			spec.Ingress = append(spec.Ingress, ciliumIngressRule{FromEndpoints: ps.endpoints, FromCIDRSet: ps.cidrs, FromEntities: ps.entities, ToPorts: ports})
 		}
 	}
 	for i, m := range p.Native.Ingress {
-		origins.add("ingress", len(spec.Ingress), fmt.Sprintf("networkPolicy.cilium.ingress[%d]", i))
+		origins.Add("ingress", len(spec.Ingress), fmt.Sprintf("networkPolicy.cilium.ingress[%d]", i))
 		spec.Ingress = append(spec.Ingress, m)
 	}
 	if len(spec.Ingress) == 0 && !p.IngressOpen {
 		spec.Ingress = []any{ciliumIngressRule{}}
 	}
 	if !p.EgressIsolated {
-		origins.set(&cnp.ObjectMeta)
+		origins.Set(&cnp.ObjectMeta)
 		return cnp, errors.Join(errs...)
 	}
-	dnsProxy := hasToFQDNs(p.Native.Egress)
+	dnsProxy := HasToFQDNs(p.Native.Egress)
 	for _, r := range p.Egress {
 		peers, ports, err := ciliumTranslate(p, r, false, dnsProxy && r.DNS)
 		errs = append(errs, err)
 		for _, ps := range peers {
-			origins.add("egress", len(spec.Egress), r.Origin)
+			origins.Add("egress", len(spec.Egress), r.Origin)
 			spec.Egress = append(spec.Egress, ciliumEgressRule{ToEndpoints: ps.endpoints, ToCIDRSet: ps.cidrs, ToEntities: ps.entities, ToPorts: ports})
 		}
 	}
 	for i, m := range p.Native.Egress {
-		origins.add("egress", len(spec.Egress), fmt.Sprintf("networkPolicy.cilium.egress[%d]", i))
+		origins.Add("egress", len(spec.Egress), fmt.Sprintf("networkPolicy.cilium.egress[%d]", i))
 		spec.Egress = append(spec.Egress, m)
 	}
 	if len(spec.Egress) == 0 {
 		spec.Egress = []any{ciliumEgressRule{}}
 	}
-	origins.set(&cnp.ObjectMeta)
+	origins.Set(&cnp.ObjectMeta)
 	return cnp, errors.Join(errs...)
 }
 
 // hasToFQDNs tells whether a passthrough egress rule selects peers by DNS name. Cilium learns
 // the addresses of those names only from DNS answers that its DNS proxy sees.
-func hasToFQDNs(rules []map[string]any) bool {
+func HasToFQDNs(rules []map[string]any) bool {
 	for _, r := range rules {
 		if l, ok := r["toFQDNs"].([]any); ok && len(l) > 0 {
 			return true
@@ -159,8 +162,8 @@ func hasToFQDNs(rules []map[string]any) bool {
 
 // ciliumTranslate translates one rule: the peers of one Cilium rule per kind of peer, and
 // the ports they share. dns attaches the DNS proxy rule. On error it returns no peers.
-func ciliumTranslate(p *Policy, r Rule, ingress, dns bool) ([]ciliumPeers, []ciliumPortRule, error) {
-	ports, err := ciliumPorts(p, r, ingress, dns)
+func ciliumTranslate(p *plan.Policy, r plan.Rule, ingress, dns bool) ([]ciliumPeers, []ciliumPortRule, error) {
+	ports, err := CiliumPorts(p, r, ingress, dns)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -172,7 +175,7 @@ func ciliumTranslate(p *Policy, r Rule, ingress, dns bool) ([]ciliumPeers, []cil
 }
 
 // ciliumRulePeers translates the peers of a rule, one entry per kind of peer.
-func ciliumRulePeers(r Rule) ([]ciliumPeers, error) {
+func ciliumRulePeers(r plan.Rule) ([]ciliumPeers, error) {
 	switch {
 	case r.Apiserver:
 		return []ciliumPeers{{entities: []string{ciliumEntityAPIServer}}}, nil
@@ -210,7 +213,7 @@ func ciliumRulePeers(r Rule) ([]ciliumPeers, error) {
 
 // ciliumPeerSelector translates a pod/namespace peer into one endpoint selector. Pod label
 // keys are copied as they are; a selector without a namespace key is confined by Cilium to
-// the policy's own namespace, as a podSelector alone is in Kubernetes. Namespace label keys
+// the policy's own namespace, as a podSelector alone is in kubernetes. Namespace label keys
 // take Cilium's prefixes. A namespaceSelector that requires no namespace label to be present
 // ({}, or only NotIn/DoesNotExist) also matches peers outside every namespace in Cilium (the
 // world, the host), so it is given an explicit "in some namespace" requirement.
@@ -224,7 +227,7 @@ func ciliumPeerSelector(peer networkingv1.NetworkPolicyPeer) (metav1.LabelSelect
 		return sel, nil
 	}
 	positive := false
-	for _, k := range sortedKeys(ns.MatchLabels) {
+	for _, k := range config.SortedKeys(ns.MatchLabels) {
 		if sel.MatchLabels == nil {
 			sel.MatchLabels = map[string]string{}
 		}
@@ -244,10 +247,10 @@ func ciliumPeerSelector(peer networkingv1.NetworkPolicyPeer) (metav1.LabelSelect
 	check := func(key string) {
 		name := strings.TrimPrefix(key, "k8s:")
 		if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
-			errs = append(errs, fmt.Errorf("namespaceSelector: Cilium sees namespace labels under the key %q, which is not a valid label key (%s): select the namespace by %s instead", key, strings.Join(msgs, "; "), LabelNamespaceName))
+			errs = append(errs, fmt.Errorf("namespaceSelector: Cilium sees namespace labels under the key %q, which is not a valid label key (%s): select the namespace by %s instead", key, strings.Join(msgs, "; "), manifest.LabelNamespaceName))
 		}
 	}
-	for _, k := range sortedKeys(sel.MatchLabels) {
+	for _, k := range config.SortedKeys(sel.MatchLabels) {
 		if strings.HasPrefix(k, ciliumNamespaceLabelsKey) {
 			check(k)
 		}
@@ -263,7 +266,7 @@ func ciliumPeerSelector(peer networkingv1.NetworkPolicyPeer) (metav1.LabelSelect
 // ciliumNamespaceLabel is Cilium's key for a namespace label: the namespace name is a label
 // of every endpoint, other namespace labels are copied under a prefix.
 func ciliumNamespaceLabel(key string) string {
-	if key == LabelNamespaceName {
+	if key == manifest.LabelNamespaceName {
 		return ciliumNamespaceKey
 	}
 	return ciliumNamespaceLabelsKey + key
@@ -271,15 +274,15 @@ func ciliumNamespaceLabel(key string) string {
 
 // ciliumPorts translates the ports of a rule: numeric strings, upper-case protocols, "0" for
 // every port of a protocol. dns attaches the DNS proxy rule that toFQDNs depends on.
-func ciliumPorts(p *Policy, r Rule, ingress, dns bool) ([]ciliumPortRule, error) {
-	ports, err := numericPorts(p, r, ingress, EngineCilium)
+func CiliumPorts(p *plan.Policy, r plan.Rule, ingress, dns bool) ([]ciliumPortRule, error) {
+	ports, err := engine.NumericPorts(p, r, ingress, config.EngineCilium)
 	if err != nil || len(ports) == 0 {
 		return nil, err
 	}
 	var out []ciliumPortRule
-	for start := 0; start < len(ports); start += ciliumMaxPorts {
+	for start := 0; start < len(ports); start += CiliumMaxPorts {
 		pr := ciliumPortRule{}
-		for _, np := range ports[start:min(start+ciliumMaxPorts, len(ports))] {
+		for _, np := range ports[start:min(start+CiliumMaxPorts, len(ports))] {
 			pr.Ports = append(pr.Ports, ciliumPort{Port: strconv.Itoa(int(np.Port)), EndPort: np.End, Protocol: strings.ToUpper(string(np.Protocol))})
 		}
 		if dns {

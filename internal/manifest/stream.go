@@ -1,16 +1,18 @@
-package transform
+package manifest
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"io"
 	"regexp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Format is the framing convention of a stream, which generated documents follow.
@@ -26,28 +28,24 @@ const (
 	FormatHelm4 Format = "helm4"
 )
 
-// AnnotationHelm4Filename is the annotation Helm 4 uses to map post-rendered documents back
-// to template files.
-const AnnotationHelm4Filename = "postrenderer.helm.sh/postrender-filename"
-
 // Document is one YAML document of a stream together with the bytes it came in as.
 type Document struct {
 	Index int    // position in the stream, from 1
 	Line  int    // line of the stream on which the document's bytes begin, from 1
 	Raw   []byte // the document's bytes: its "---" line, comments and body
 	// offset is where Raw starts in the stream.
-	offset int
+	Offset int
 	// Node is the parsed document, nil when it holds nothing but comments and blank lines,
 	// or when it was parsed but not kept; read for Process, it may be a stub (see slim).
 	Node *yaml.RNode
 	// skipped says the document was found of no interest, and scanned that it was on the
 	// quick scan, without being parsed; hook says it is a Helm hook; object says it is a
 	// mapping.
-	skipped, scanned, hook, object bool
+	Skipped, Scanned, Hook, object bool
 	// encoded is the changed document encoded anew, once encode has run.
 	encoded []byte
 	// stub is the document's object when Node is a stub (see slim).
-	stub *Object
+	Stub *Object
 }
 
 // Where names the document for messages: "document 3 (line 45)".
@@ -58,7 +56,7 @@ func (d *Document) Where() string {
 // errorf names the document on every line of err.
 func (d *Document) errorf(err error) error {
 	var errs []error
-	for _, e := range splitErrors(err) {
+	for _, e := range findings.SplitErrors(err) {
 		errs = append(errs, fmt.Errorf("helm-netpol: %s: %w", d.Where(), e))
 	}
 	return errors.Join(errs...)
@@ -73,41 +71,41 @@ type Stream struct {
 // ReadStream splits data into documents at "---" lines, keeping each document's bytes, and
 // parses every document. Every malformed document is reported, each naming its position.
 func ReadStream(data []byte) (*Stream, error) {
-	return readStream(data, nil, nil)
+	return ReadFiltered(data, nil, nil)
 }
 
 // readStream is ReadStream that keeps a document's parsed node only where keep says so,
 // so that a large stream does not hold the trees of documents nobody looks at. A document
 // that pass says can go through is not even parsed (see passThrough). Documents are read
 // on every core, and the result does not depend on their number.
-func readStream(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool)) (*Stream, error) {
-	return readStubs(data, keep, pass, nil)
+func ReadFiltered(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (yamlfast.QuickHead, bool)) (*Stream, error) {
+	return ReadStubs(data, keep, pass, nil)
 }
 
 // readStubs is readStream that, with stubs, also cuts the kept trees of the documents that
 // a post-render will not change down to stubs, once discovery's part of them is decoded
-// (see Document.slim). Process reads its input so.
-func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quickHead, bool), stub Stubber) (*Stream, error) {
+// (see document.slim). Process reads its input so.
+func ReadStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (yamlfast.QuickHead, bool), stub Stubber) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
-	segs := splitDocuments(data)
+	segs := SplitDocuments(data)
 	s := &Stream{Format: FormatPlain, Docs: make([]*Document, len(segs))}
 	errs := make([]error, len(segs))
 	helm4 := make([]bool, len(segs))
-	parallel(len(segs), func(i int) {
+	Parallel(len(segs), func(i int) {
 		seg := segs[i]
-		d := &Document{Index: i + 1, Line: seg.line, Raw: seg.raw, offset: seg.offset}
+		d := &Document{Index: i + 1, Line: seg.Line, Raw: seg.Raw, Offset: seg.offset}
 		s.Docs[i] = d
 		if pass != nil {
-			if h, ok := pass(seg.raw); ok {
-				d.object, d.hook, d.skipped, d.scanned, helm4[i] = true, h.hook, true, true, h.helm4
+			if h, ok := pass(seg.Raw); ok {
+				d.object, d.Hook, d.Skipped, d.Scanned, helm4[i] = true, h.Hook, true, true, h.Helm4
 				return
 			}
 		}
-		node, err := parseDocument(seg.raw, seg.line)
+		node, err := ParseDocument(seg.Raw, seg.Line)
 		if err == nil && node != nil {
-			err = checkDocument(node, seg.raw, seg.line, keep)
+			err = CheckDocument(node, seg.Raw, seg.Line, keep)
 		}
 		if err != nil {
 			errs[i] = d.errorf(err)
@@ -120,13 +118,13 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 			d.object = true
 			ann := node.GetAnnotations()
 			_, helm4[i] = ann[AnnotationHelm4Filename]
-			_, d.hook = ann[AnnotationHook]
+			_, d.Hook = ann[AnnotationHook]
 		}
 		if keep != nil && !keep(node) {
-			d.skipped = true
+			d.Skipped = true
 			return
 		}
-		if err := checkDuplicateKeys(node.YNode(), seg.line); err != nil {
+		if err := checkDuplicateKeys(node.YNode(), seg.Line); err != nil {
 			errs[i] = d.errorf(err)
 			return
 		}
@@ -164,8 +162,8 @@ func readStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (quic
 }
 
 type segment struct {
-	raw    []byte
-	line   int
+	Raw    []byte
+	Line   int
 	offset int // where raw starts in the stream
 }
 
@@ -173,9 +171,9 @@ type segment struct {
 // followed by a space or tab). YAML forbids such a line inside any scalar, so the cut is
 // exact. Lines end where the YAML parser ends them: at LF, CR LF, a lone CR, or one of the
 // Unicode breaks NEL, LS and PS. Concatenating the segments gives data back.
-func splitDocuments(data []byte) []segment {
+func SplitDocuments(data []byte) []segment {
 	if bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, nel) || bytes.Contains(data, ls) || bytes.Contains(data, ps) {
-		return splitLines(data, nextBreak)
+		return SplitLines(data, nextBreak)
 	}
 	// Only line feeds: jump from one "\n---" to the next instead of walking every line.
 	var segs []segment
@@ -186,34 +184,34 @@ func splitDocuments(data []byte) []segment {
 			break
 		}
 		lineStart := pos + i + 1
-		if isSeparator(data[lineStart:nextLF(data, lineStart)]) {
-			segs = append(segs, segment{raw: data[start:lineStart], line: startLine, offset: start})
+		if IsSeparator(data[lineStart:NextLF(data, lineStart)]) {
+			segs = append(segs, segment{Raw: data[start:lineStart], Line: startLine, offset: start})
 			startLine += bytes.Count(data[start:lineStart], []byte("\n"))
 			start = lineStart
 		}
 		pos = lineStart
 	}
 	if start < len(data) {
-		segs = append(segs, segment{raw: data[start:], line: startLine, offset: start})
+		segs = append(segs, segment{Raw: data[start:], Line: startLine, offset: start})
 	}
 	return segs
 }
 
 // splitLines is splitDocuments walking every line, ended by lineEnd.
-func splitLines(data []byte, lineEnd func([]byte, int) int) []segment {
+func SplitLines(data []byte, lineEnd func([]byte, int) int) []segment {
 	var segs []segment
 	start, startLine, line := 0, 1, 1
 	for pos := 0; pos < len(data); {
 		next := lineEnd(data, pos)
-		if pos > start && isSeparator(data[pos:next]) {
-			segs = append(segs, segment{raw: data[start:pos], line: startLine, offset: start})
+		if pos > start && IsSeparator(data[pos:next]) {
+			segs = append(segs, segment{Raw: data[start:pos], Line: startLine, offset: start})
 			start, startLine = pos, line
 		}
 		pos = next
 		line++
 	}
 	if start < len(data) {
-		segs = append(segs, segment{raw: data[start:], line: startLine, offset: start})
+		segs = append(segs, segment{Raw: data[start:], Line: startLine, offset: start})
 	}
 	return segs
 }
@@ -226,7 +224,7 @@ var (
 )
 
 // nextLF returns the end of the line that starts at pos, past its LF.
-func nextLF(data []byte, pos int) int {
+func NextLF(data []byte, pos int) int {
 	if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 {
 		return pos + i + 1
 	}
@@ -264,7 +262,7 @@ func breakLen(b []byte) int {
 }
 
 // isSeparator tells whether a line (with its line break) starts a document.
-func isSeparator(line []byte) bool {
+func IsSeparator(line []byte) bool {
 	if !bytes.HasPrefix(line, []byte("---")) {
 		return false
 	}
@@ -278,7 +276,7 @@ var (
 )
 
 // parseDocument parses one segment. It returns nil for a segment without content.
-func parseDocument(raw []byte, firstLine int) (*yaml.RNode, error) {
+func ParseDocument(raw []byte, firstLine int) (*yaml.RNode, error) {
 	if i := bytes.IndexByte(raw, 0); i >= 0 {
 		return nil, fmt.Errorf("malformed YAML: line %d: the document contains a NUL byte", firstLine+lineBreaks(raw[:i]))
 	}
@@ -347,8 +345,8 @@ const maxAliasNodes = 400000
 // metadata, labels and annotations must be mappings of single values, which every reader of
 // the stream relies on; and, when keep is given, a List may not hide an item the filter must
 // see.
-func checkDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNode) bool) error {
-	if err := expandAliases(n, raw, firstLine); err != nil {
+func CheckDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNode) bool) error {
+	if err := ExpandAliases(n, raw, firstLine); err != nil {
 		return err
 	}
 	if n.YNode().Kind != yaml.MappingNode {
@@ -360,9 +358,9 @@ func checkDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNo
 	if keep == nil {
 		return nil
 	}
-	kind := stringField(n, "kind")
+	kind := StringField(n, "kind")
 	items := n.Field("items")
-	if !strings.HasSuffix(kind, "List") || kind == resourceListKind || items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
+	if !strings.HasSuffix(kind, "List") || kind == ResourceListKind || items == nil || items.Value.YNode().Kind != yaml.SequenceNode {
 		return nil
 	}
 	for i, item := range items.Value.YNode().Content {
@@ -374,7 +372,7 @@ func checkDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNo
 			return fmt.Errorf("items[%d]: %w", i, err)
 		}
 		if keep(it) {
-			return fmt.Errorf("line %d: items[%d] is %s, which helm-netpol has to read (a workload, a Service, a webhook configuration, a network policy or a config carrier), and it reads those only as documents of their own: render the items of this %s as separate documents", firstLine+item.Line-1, i, newObject(it).ID(), kind)
+			return fmt.Errorf("line %d: items[%d] is %s, which helm-netpol has to read (a workload, a Service, a webhook configuration, a network policy or a config carrier), and it reads those only as documents of their own: render the items of this %s as separate documents", firstLine+item.Line-1, i, NewObject(it).ID(), kind)
 		}
 	}
 	return nil
@@ -382,7 +380,7 @@ func checkDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNo
 
 // expandAliases replaces the aliases and merge keys of a document with what they stand for.
 // raw is the document's text: an alias needs an anchor ("&") and a "*", a merge key "<<".
-func expandAliases(n *yaml.RNode, raw []byte, firstLine int) error {
+func ExpandAliases(n *yaml.RNode, raw []byte, firstLine int) error {
 	if (bytes.IndexByte(raw, '&') < 0 || bytes.IndexByte(raw, '*') < 0) && !bytes.Contains(raw, []byte("<<")) {
 		return nil
 	}
@@ -449,10 +447,10 @@ func expandAliases(n *yaml.RNode, raw []byte, firstLine int) error {
 // workload, are mappings, and their labels and annotations mappings of single values.
 // Kubernetes accepts nothing else there, and the YAML library's readers assume it.
 func checkMetadata(n *yaml.RNode, firstLine int) error {
-	for _, p := range newObject(n).metadataPaths() {
+	for _, p := range NewObject(n).MetadataPaths() {
 		meta := n.YNode()
 		for i, key := range p {
-			v := mappingValue(meta, key)
+			v := MappingValue(meta, key)
 			if v == nil || isNull(v) {
 				meta = nil
 				break
@@ -466,7 +464,7 @@ func checkMetadata(n *yaml.RNode, firstLine int) error {
 			continue
 		}
 		for _, field := range []string{"labels", "annotations"} {
-			m := mappingValue(meta, field)
+			m := MappingValue(meta, field)
 			if m == nil || isNull(m) {
 				continue
 			}
@@ -493,7 +491,7 @@ func checkMetadata(n *yaml.RNode, firstLine int) error {
 }
 
 // mappingValue returns the value of key in a mapping node, nil if absent or not a mapping.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
+func MappingValue(m *yaml.Node, key string) *yaml.Node {
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -562,15 +560,15 @@ func streamLines(msg string, firstLine int) string {
 
 // writeDocument writes a document: unchanged, as its original bytes; changed, encoded anew
 // behind its original "---" line.
-func writeDocument(w *errWriter, d *Document, changed bool) error {
+func WriteDocument(w *ErrWriter, d *Document, changed bool) error {
 	if !changed || d.Node == nil {
 		_, err := w.Write(d.Raw)
 		return err
 	}
-	if err := d.encode(); err != nil {
+	if err := d.Encode(); err != nil {
 		return err
 	}
-	if isSeparator(firstLine(d.Raw)) {
+	if IsSeparator(firstLine(d.Raw)) {
 		w.WriteString("---\n")
 	}
 	_, err := w.Write(d.encoded)
@@ -579,7 +577,7 @@ func writeDocument(w *errWriter, d *Document, changed bool) error {
 
 // encode encodes a changed document for writeDocument, once. A writer that must not
 // write part of a stream encodes every changed document before it writes any.
-func (d *Document) encode() error {
+func (d *Document) Encode() error {
 	if d.encoded != nil {
 		return nil
 	}
@@ -601,7 +599,7 @@ func encodeDocument(d *Document) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("helm-netpol: %s: encode: %w", d.Where(), err)
 	}
-	back, err := parseDocument([]byte(out), 1)
+	back, err := ParseDocument([]byte(out), 1)
 	if err == nil && back == nil {
 		err = errors.New("it encodes to nothing")
 	}
@@ -657,9 +655,9 @@ func sameTree(a, b *yaml.Node, path string) string {
 		p := path
 		switch {
 		case a.Kind == yaml.MappingNode && i%2 == 1:
-			p = join(path, a.Content[i-1].Value)
+			p = config.Join(path, a.Content[i-1].Value)
 		case a.Kind == yaml.MappingNode:
-			p = join(path, a.Content[i].Value) + " (key)"
+			p = config.Join(path, a.Content[i].Value) + " (key)"
 		case a.Kind == yaml.SequenceNode:
 			p = fmt.Sprintf("%s[%d]", path, i)
 		}

@@ -1,33 +1,27 @@
-package transform
+package engine
 
 import (
 	"fmt"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"strings"
 )
 
 // renderer turns an engine-agnostic policy into a typed object of one dialect, marshalled
 // with sigs.k8s.io/yaml. meta carries the name, namespace and annotations to use;
 // cluster-scoped dialects move the namespace into the name and the subject.
-type renderer func(p *Policy, meta metav1.ObjectMeta) (any, error)
-
-// renderers maps each engine to its dialect.
-var renderers = map[Engine]renderer{
-	EngineKubernetes:           renderKubernetes,
-	EngineCilium:               renderCilium,
-	EngineCalico:               renderCalico,
-	EngineClusterNetworkPolicy: renderClusterNetworkPolicy,
-}
+type Renderer func(p *plan.Policy, meta metav1.ObjectMeta) (any, error)
 
 // Addresses helm-netpol renders where a dialect needs "anywhere" as CIDRs: both families.
-var anywhereCIDRs = []string{"0.0.0.0/0", "::/0"}
+var AnywhereCIDRs = []string{"0.0.0.0/0", "::/0"}
 
 // numericPort is one port of a rule as numbers, for the dialects that take no port names.
 // Port 0 means every port of the protocol; End is 0 unless the port is a range.
-type numericPort struct {
+type NumericPort struct {
 	Protocol corev1.Protocol
 	Port     int32
 	End      int32
@@ -36,10 +30,10 @@ type numericPort struct {
 // numericPorts returns the ports of a rule as numbers. A named port is resolved against the
 // workload's declared ports on ingress, where the workload is the destination; on egress the
 // name is a port of the peer, which the stream does not describe, so it is an error.
-func numericPorts(p *Policy, r Rule, ingress bool, engine Engine) ([]numericPort, error) {
-	var out []numericPort
+func NumericPorts(p *plan.Policy, r plan.Rule, ingress bool, engine config.Engine) ([]NumericPort, error) {
+	var out []NumericPort
 	for i, port := range r.Ports {
-		np := numericPort{Protocol: protocolOf(port.Protocol)}
+		np := NumericPort{Protocol: ProtocolOf(port.Protocol)}
 		switch {
 		case port.Port == nil:
 		case port.Port.Type == intstr.Int:
@@ -48,7 +42,7 @@ func numericPorts(p *Policy, r Rule, ingress bool, engine Engine) ([]numericPort
 				np.End = *port.EndPort
 			}
 		case ingress && p.Workload != nil:
-			n, _, ok := p.Workload.resolve(*port.Port)
+			n, _, ok := p.Workload.Resolve(*port.Port)
 			if !ok {
 				return nil, fmt.Errorf("%s.ports[%d]: named port %q: the pods of %s declare no port of that name, and engine %s takes port numbers only: write the number", r.Origin, i, port.Port.StrVal, p.For, engine)
 			}
@@ -61,32 +55,29 @@ func numericPorts(p *Policy, r Rule, ingress bool, engine Engine) ([]numericPort
 	return out, nil
 }
 
-func protocolOf(p *corev1.Protocol) corev1.Protocol {
+func ProtocolOf(p *corev1.Protocol) corev1.Protocol {
 	if p == nil || *p == "" {
 		return corev1.ProtocolTCP
 	}
 	return *p
 }
 
-// AnnotationOrigin names, on a Calico rule, the config key the rule comes from.
-const AnnotationOrigin = "helm-netpol.io/origin"
-
 // ruleOrigins collects the config key behind each rendered rule, for dialects whose rules
 // carry no name of their own; it becomes the AnnotationRuleOrigins annotation.
-type ruleOrigins []string
+type RuleOrigins []string
 
-func (o *ruleOrigins) add(direction string, index int, origin string) {
+func (o *RuleOrigins) Add(direction string, index int, origin string) {
 	if origin != "" {
 		*o = append(*o, fmt.Sprintf("%s[%d]=%s", direction, index, origin))
 	}
 }
 
-func (o ruleOrigins) set(meta *metav1.ObjectMeta) {
+func (o RuleOrigins) Set(meta *metav1.ObjectMeta) {
 	if len(o) == 0 {
 		return
 	}
 	if meta.Annotations == nil {
 		meta.Annotations = map[string]string{}
 	}
-	meta.Annotations[AnnotationRuleOrigins] = strings.Join(o, "\n")
+	meta.Annotations[manifest.AnnotationRuleOrigins] = strings.Join(o, "\n")
 }

@@ -1,4 +1,4 @@
-package transform
+package manifest
 
 import (
 	"runtime"
@@ -8,7 +8,7 @@ import (
 
 // parallel calls f(0) ... f(n-1) on every core and returns when all have returned. Each
 // call must write only its own results, so that they do not depend on the number of cores.
-func parallel(n int, f func(i int)) {
+func Parallel(n int, f func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := range n {

@@ -1,14 +1,13 @@
-package transform
+package yamlfast
 
 import (
 	"encoding/json"
 	"math"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // appendNodeJSON appends to dst the JSON of n exactly as n.Decode into an `any` followed by
@@ -22,7 +21,7 @@ import (
 // Strings, null, true/false, and plain decimal integers and decimals are written here; a
 // scalar of any other form (0x1F, 1e3, 2002-12-14, ...) is decoded on its own by yaml.v3
 // and marshalled by encoding/json, which is what the whole-tree decode does with it.
-func appendNodeJSON(dst []byte, n *yaml.Node) ([]byte, bool) {
+func AppendNodeJSON(dst []byte, n *yaml.Node) ([]byte, bool) {
 	var keys [64]int
 	e := nodeEncoder{buf: dst, keys: keys[:0]}
 	if !e.node(n) {

@@ -1,16 +1,19 @@
-package transform
+package clusternetworkpolicy
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+	"strings"
 )
 
 // maxClusterNetworkPolicyItems is the most rules per direction, peers per rule and protocols
@@ -23,14 +26,14 @@ const maxClusterNetworkPolicyItems = 25
 // The object is cluster-scoped: the namespace moves into the name and the subject. Rules do
 // not isolate, so an allowlist ends with Deny rules for the pods it selects, after the user's
 // passthrough rules and its Accept rules.
-func renderClusterNetworkPolicy(p *Policy, meta metav1.ObjectMeta) (any, error) {
+func RenderClusterNetworkPolicy(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	ns := p.ScopeNamespace
 	if ns == "" {
 		return nil, errors.New("a ClusterNetworkPolicy is cluster-scoped and selects the namespace it is about by name, and no namespace is known: set networkPolicy.namespace, or pass --namespace")
 	}
-	meta.Name = objectName(ns, p.Name)
+	meta.Name = plan.ObjectName(ns, p.Name)
 	meta.Namespace = ""
-	own := metav1.LabelSelector{MatchLabels: map[string]string{LabelNamespaceName: ns}}
+	own := metav1.LabelSelector{MatchLabels: map[string]string{manifest.LabelNamespaceName: ns}}
 	cnp := &cnpv1alpha2.ClusterNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: cnpv1alpha2.GroupVersion.String(), Kind: "ClusterNetworkPolicy"},
 		ObjectMeta: meta,
@@ -65,7 +68,7 @@ func renderClusterNetworkPolicy(p *Policy, meta metav1.ObjectMeta) (any, error) 
 	spec.Subject.Pods = pods
 
 	var errs []error
-	passthrough := "networkPolicy." + string(EngineClusterNetworkPolicy)
+	passthrough := "networkPolicy." + string(config.EngineClusterNetworkPolicy)
 	spec.Ingress, errs = decodeRules[cnpv1alpha2.ClusterNetworkPolicyIngressRule](p.Native.Ingress, passthrough+".ingress")
 	for _, r := range p.Ingress {
 		rule, err := cnpIngressRule(p, r, own)
@@ -106,7 +109,7 @@ func renderClusterNetworkPolicy(p *Policy, meta metav1.ObjectMeta) (any, error) 
 // cnpAnywhere is every destination: all pods, and every address of both families.
 func cnpAnywhere() []cnpv1alpha2.ClusterNetworkPolicyEgressPeer {
 	var networks []cnpv1alpha2.CIDR
-	for _, c := range anywhereCIDRs {
+	for _, c := range engine.AnywhereCIDRs {
 		networks = append(networks, cnpv1alpha2.CIDR(c))
 	}
 	return []cnpv1alpha2.ClusterNetworkPolicyEgressPeer{
@@ -116,7 +119,7 @@ func cnpAnywhere() []cnpv1alpha2.ClusterNetworkPolicyEgressPeer {
 }
 
 // ruleName names a generated rule after the config key it comes from, within the API's limit.
-func ruleName(r Rule) string {
+func ruleName(r plan.Rule) string {
 	if len(r.Origin) > 100 {
 		return r.Origin[:100]
 	}
@@ -126,7 +129,7 @@ func ruleName(r Rule) string {
 // cnpIngressRule translates one allow rule into an Accept rule. Ingress peers are pods and
 // namespaces only: a rule without peers accepts every pod, and traffic from outside the pods
 // (nodes, host-network pods, external clients) is never denied by these policies anyway.
-func cnpIngressRule(p *Policy, r Rule, own metav1.LabelSelector) (cnpv1alpha2.ClusterNetworkPolicyIngressRule, error) {
+func cnpIngressRule(p *plan.Policy, r plan.Rule, own metav1.LabelSelector) (cnpv1alpha2.ClusterNetworkPolicyIngressRule, error) {
 	rule := cnpv1alpha2.ClusterNetworkPolicyIngressRule{Name: ruleName(r), Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionAccept}
 	var errs []error
 	if r.Apiserver {
@@ -152,7 +155,7 @@ func cnpIngressRule(p *Policy, r Rule, own metav1.LabelSelector) (cnpv1alpha2.Cl
 
 // cnpEgressRule translates one allow rule into an Accept rule. The ipBlocks of a rule become
 // one networks peer; an except cannot be expressed.
-func cnpEgressRule(p *Policy, r Rule, own metav1.LabelSelector) (cnpv1alpha2.ClusterNetworkPolicyEgressRule, error) {
+func cnpEgressRule(p *plan.Policy, r plan.Rule, own metav1.LabelSelector) (cnpv1alpha2.ClusterNetworkPolicyEgressRule, error) {
 	rule := cnpv1alpha2.ClusterNetworkPolicyEgressRule{Name: ruleName(r), Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionAccept}
 	var errs []error
 	if r.Apiserver {
@@ -205,8 +208,8 @@ func cnpSelectorPeer(peer networkingv1.NetworkPolicyPeer, own metav1.LabelSelect
 
 // cnpProtocols translates ports. A port without a number opens its whole protocol, which the
 // API says as the range 1-65535.
-func cnpProtocols(p *Policy, r Rule, ingress bool) ([]cnpv1alpha2.ClusterNetworkPolicyProtocol, error) {
-	ports, err := numericPorts(p, r, ingress, EngineClusterNetworkPolicy)
+func cnpProtocols(p *plan.Policy, r plan.Rule, ingress bool) ([]cnpv1alpha2.ClusterNetworkPolicyProtocol, error) {
+	ports, err := engine.NumericPorts(p, r, ingress, config.EngineClusterNetworkPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +238,7 @@ func cnpProtocols(p *Policy, r Rule, ingress bool) ([]cnpv1alpha2.ClusterNetwork
 	return out, nil
 }
 
-func cnpCheckCounts(r Rule, peers, protocols int) error {
+func cnpCheckCounts(r plan.Rule, peers, protocols int) error {
 	var errs []error
 	if peers > maxClusterNetworkPolicyItems {
 		errs = append(errs, fmt.Errorf("%s: %d peers, and a ClusterNetworkPolicy rule takes at most %d: split the rule", r.Origin, peers, maxClusterNetworkPolicyItems))

@@ -1,35 +1,19 @@
-package transform
+package yamlfast
 
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"unicode/utf8"
 )
 
-// A quick scan reads a document's text line by line, without building a tree, to learn
-// what the relevance filter asks of it: its kind, whether it is a Helm hook or carries
-// Helm 4's filename annotation, and whether it has a conversion section. Most of a large
-// chart's bytes are documents nobody changes (CRDs, ConfigMaps, RBAC), and building their
-// trees only to throw them away was most of the cost of a run.
-//
-// A document is still checked to be valid YAML: the scan accepts only a subset of YAML
-// that it can vouch for, the plain block style that charts render (block mappings and
-// sequences; plain, quoted and block scalars; comments; one-line flow collections of
-// simple scalars such as `verbs: [get, list]`), and checks it line by line the way the
-// YAML parser (go.yaml.in/yaml/v3) would. Anything outside that subset or in doubt (tabs,
-// multi-line flow collections, anchors, aliases, tags, complex keys, directives, a key of
-// unusual characters, a "key: value" inside a plain scalar, an escape it does not know
-// ...) makes the scan give up, and the document is parsed as before. So a document the
-// scan accepts is one the parser accepts, and its fields read the same;
-// TestQuickScanAgrees, TestQuickScanMutations and FuzzQuickScan hold the scan to that.
-
 // quickHead is what a quick scan learns of a document.
-type quickHead struct {
-	kind       string
-	apiVersion string
-	hook       bool // metadata.annotations holds helm.sh/hook
-	helm4      bool // metadata.annotations holds Helm 4's postrender-filename
-	conversion bool // spec holds a conversion key
+type QuickHead struct {
+	Kind       string
+	ApiVersion string
+	Hook       bool // metadata.annotations holds helm.sh/hook
+	Helm4      bool // metadata.annotations holds Helm 4's postrender-filename
+	Conversion bool // spec holds a conversion key
 }
 
 // The mappings whose keys the scan follows; every other one is pathOther.
@@ -62,7 +46,7 @@ const (
 )
 
 type scanner struct {
-	h     quickHead
+	h     QuickHead
 	stack []scanFrame
 	open  int
 	// parent is the column of the collection that the open value belongs to: nested
@@ -83,7 +67,7 @@ type scanner struct {
 
 // quickScan scans a document. ok is false when the document is outside the subset the
 // scan vouches for; it must then be parsed.
-func quickScan(raw []byte) (quickHead, bool) {
+func QuickScan(raw []byte) (QuickHead, bool) {
 	s := scanner{stack: make([]scanFrame, 0, 16)}
 	for pos, first := 0, true; pos < len(raw); first = false {
 		end := bytes.IndexByte(raw[pos:], '\n')
@@ -94,21 +78,21 @@ func quickScan(raw []byte) (quickHead, bool) {
 		}
 		line := raw[pos:end]
 		pos = end + 1
-		if !plainText(line) {
-			return quickHead{}, false
+		if !PlainText(line) {
+			return QuickHead{}, false
 		}
-		if first && isSeparator(line) {
+		if first && manifest.IsSeparator(line) {
 			if !blankOrComment(line[3:]) {
-				return quickHead{}, false
+				return QuickHead{}, false
 			}
 			continue
 		}
 		if !s.line(line) {
-			return quickHead{}, false
+			return QuickHead{}, false
 		}
 	}
 	if len(s.stack) == 0 || s.open == openQuoted {
-		return quickHead{}, false
+		return QuickHead{}, false
 	}
 	return s.h, true
 }
@@ -117,7 +101,7 @@ func quickScan(raw []byte) (quickHead, bool) {
 // printable ASCII, and the non-ASCII characters the YAML parser accepts, except the line
 // and paragraph separators that it reads as line breaks. No tab, no carriage return, no
 // byte order mark.
-func plainText(raw []byte) bool {
+func PlainText(raw []byte) bool {
 	i := 0
 	// Eight bytes at a time while they are all printable ASCII (0x20 to 0x7e).
 	for ; i+8 <= len(raw); i += 8 {
@@ -337,16 +321,16 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 	case pathAnnotations:
 		want = valueString
 		switch string(key) {
-		case AnnotationHook:
-			s.h.hook = true
-		case AnnotationHelm4Filename:
-			s.h.helm4 = true
+		case manifest.AnnotationHook:
+			s.h.Hook = true
+		case manifest.AnnotationHelm4Filename:
+			s.h.Helm4 = true
 		}
 	case pathLabels:
 		want = valueString
 	case pathSpec:
 		if string(key) == "conversion" {
-			s.h.conversion = true
+			s.h.Conversion = true
 		}
 	}
 	if want == valueTracked {
@@ -355,9 +339,9 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 			return false
 		}
 		if string(key) == "kind" {
-			s.h.kind = text
+			s.h.Kind = text
 		} else {
-			s.h.apiVersion = text
+			s.h.ApiVersion = text
 		}
 	}
 	if len(value) == 0 || value[0] == '#' {

@@ -1,10 +1,8 @@
-package transform
+package config
 
 import (
 	"fmt"
-	"net/netip"
-	"strings"
-
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -12,6 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"net/netip"
+	"slices"
+	"strings"
 )
 
 // Defaults of the documented chart and of the extensions.
@@ -22,8 +23,6 @@ const (
 	DefaultPriority         = 1000
 	DefaultWebhookPort      = 9443
 	DefaultGatePort         = 8082
-	LabelInstance           = "app.kubernetes.io/instance"
-	LabelNamespaceName      = "kubernetes.io/metadata.name"
 	NodeLocalDNSAddress     = "169.254.20.10/32"
 	maxClusterNetworkPolicy = 1000
 )
@@ -47,8 +46,10 @@ func boolOr(b *bool, def bool) bool {
 }
 
 // DNSEnabled, DNSNamespace ... return the egress knobs with their defaults applied.
-func (e *Egress) DNSEnabled() bool         { return boolOr(e.DNS, true) }
+func (e *Egress) DNSEnabled() bool { return boolOr(e.DNS, true) }
+
 func (e *Egress) SameReleaseEnabled() bool { return boolOr(e.SameRelease, true) }
+
 func (e *Egress) Profile() DNSProfile {
 	if e.DNSProfile == "" {
 		return DNSProfileKubeDNS
@@ -111,11 +112,11 @@ func (m *Merged) Validate() []pathError {
 	}
 	np := &m.NetworkPolicy
 	engine := np.Engine
-	if engine != "" && !oneOf(engine, Engines) {
+	if engine != "" && !slices.Contains(Engines, engine) {
 		add("networkPolicy.engine", "%q: must be one of %s", engine, list(Engines))
 		engine = ""
 	}
-	if p := np.Egress.DNSProfile; p != "" && !oneOf(p, DNSProfiles) {
+	if p := np.Egress.DNSProfile; p != "" && !slices.Contains(DNSProfiles, p) {
 		add("networkPolicy.egress.dnsProfile", "%q: must be one of %s", p, list(DNSProfiles))
 	}
 	// Checks that relate two fields skip a field that a layer gave the wrong shape, as its
@@ -195,21 +196,12 @@ func (m *Merged) Validate() []pathError {
 			if wm.Kind == "" && wm.Name == "" && len(wm.MatchLabels) == 0 {
 				add(p, "matches every workload: set kind, name or matchLabels")
 			}
-			if wm.Kind != "" && !isWorkloadKind(wm.Kind) {
-				add(p+".kind", "%q: must be one of %s", wm.Kind, strings.Join(workloadKinds, ", "))
+			if wm.Kind != "" && !manifest.IsWorkloadKind(wm.Kind) {
+				add(p+".kind", "%q: must be one of %s", wm.Kind, strings.Join(manifest.WorkloadKinds, ", "))
 			}
 		}
 	}
 	return errs
-}
-
-func oneOf[T comparable](v T, all []T) bool {
-	for _, a := range all {
-		if a == v {
-			return true
-		}
-	}
-	return false
 }
 
 func list[T ~string](all []T) string { return strings.Join(stringsOf(all), ", ") }

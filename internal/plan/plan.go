@@ -1,0 +1,456 @@
+package plan
+
+import (
+	"fmt"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"strconv"
+	"strings"
+)
+
+// coverage is one covered workload with its effective config and what was planned for it.
+type Coverage struct {
+	W      *discover.Workload
+	Config *config.Merged
+	Policy *Policy
+	// Roles holds, per role, whether the workload has it.
+	Roles map[discover.Role]bool
+	// Skip says the workload gets no policy after all (see lintOverlap).
+	Skip bool
+}
+
+func PortList(ps []discover.RolePort) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(int(p.Port))
+	}
+	return s
+}
+
+// roleFrom returns the config path and peers of a role's `from` knob.
+func RoleFrom(m *config.Merged, r discover.Role) (string, []networkingv1.NetworkPolicyPeer) {
+	switch r {
+	case discover.RoleWebhook:
+		return "networkPolicy.webhook.from", m.NetworkPolicy.Webhook.From
+	case discover.RoleMetrics:
+		return "networkPolicy.metrics.from", m.NetworkPolicy.Metrics.From
+	case discover.RoleGate:
+		return "networkPolicy.gate.from", m.NetworkPolicy.Gate.From
+	}
+	return "networkPolicy.otherPorts.from", m.NetworkPolicy.OtherPorts.From
+}
+
+// denyOrder is the Calico order or ClusterNetworkPolicy priority of the default-deny;
+// allowlists take one less.
+func denyOrder(m *config.Merged) int32 {
+	if o := m.NetworkPolicy.DefaultDeny.Order; o != nil {
+		return *o
+	}
+	if m.EngineOrDefault() == config.EngineClusterNetworkPolicy {
+		return config.DefaultPriority
+	}
+	return config.DefaultDenyOrder
+}
+
+// scopeNamespace resolves the namespace a policy is about.
+func (pl *Planner) scopeNamespace(ns string, m *config.Merged) string {
+	switch {
+	case ns != "":
+		return ns
+	case m.NetworkPolicy.Namespace != "":
+		return m.NetworkPolicy.Namespace
+	}
+	return pl.D.Namespace
+}
+
+// planAllowlist builds the engine-agnostic allowlist of one covered workload.
+func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
+	w, m := c.W, c.Config
+	np := &m.NetworkPolicy
+	p := &Policy{
+		Name:      allowlistName(w),
+		Namespace: w.Namespace,
+		For:       w.Ref(),
+		Engine:    m.EngineOrDefault(),
+		Selector:  w.Selector,
+		Hook:      w.Hook,
+		Workload:  w,
+		Order:     denyOrder(m) - 1,
+
+		ScopeNamespace: pl.scopeNamespace(w.Namespace, m),
+	}
+	roles := pl.D.RolePorts(w, m, pl.FS)
+	c.Roles = map[discover.Role]bool{}
+	for _, r := range discover.RoleOrder {
+		ports := roles[r]
+		c.Roles[r] = len(ports) > 0
+		if len(ports) == 0 {
+			continue
+		}
+		origin, from := RoleFrom(m, r)
+		if len(from) == 0 {
+			origin = "networkPolicy." + string(r)
+		}
+		rule := Rule{Origin: origin, Peers: from}
+		for _, rp := range ports {
+			rule.Ports = append(rule.Ports, PortOf(rp.Port, rp.Protocol))
+		}
+		p.Ingress = append(p.Ingress, rule)
+	}
+	for i, r := range np.AdditionalIngress {
+		p.Ingress = append(p.Ingress, Rule{Origin: fmt.Sprintf("networkPolicy.additionalIngress[%d]", i), Ports: r.Ports, Peers: r.From})
+	}
+	if len(p.Ingress) == 0 {
+		pl.FS.Infof(w.ID(), "ingress", "no port to open (no role port, no declared port other than probe ports): the pods are isolated for ingress")
+	}
+	engine := m.EngineOrDefault()
+	if native := np.Passthrough(engine); native != nil {
+		p.Native = *native
+	}
+	if np.Egress.Enabled {
+		p.EgressIsolated = true
+		p.Egress = pl.planEgress(w, m, release)
+	}
+	for _, dir := range []struct {
+		name  string
+		rules []map[string]any
+	}{{"ingress", p.Native.Ingress}, {"egress", p.Native.Egress}} {
+		for i, rule := range dir.rules {
+			if !nativeRuleHasPorts(engine, rule) {
+				pl.FS.Warnf(w.ID(), fmt.Sprintf("networkPolicy.%s.%s[%d]", engine, dir.name, i), "the rule names no port, so it opens every port to its peers: add ports unless that is meant")
+			}
+		}
+	}
+	switch engine {
+	case config.EngineClusterNetworkPolicy:
+		pl.FS.Infof(w.ID(), "engine clusterNetworkPolicy", "ClusterNetworkPolicy ingress peers are namespaces and pods only: nodes, host-network pods and sources outside the cluster are neither allowed nor denied by it")
+	case config.EngineCilium:
+		if np.Egress.Enabled && !np.Egress.DNSEnabled() && cilium.HasToFQDNs(p.Native.Egress) {
+			pl.FS.Warnf(w.ID(), "networkPolicy.cilium.egress", "toFQDNs works only when DNS goes through Cilium's DNS proxy, and networkPolicy.egress.dns is off: keep it on, or make sure another policy carries the DNS rule with rules.dns")
+		}
+	}
+	return p
+}
+
+// nativeRuleHasPorts tells whether an engine-native rule that allows traffic limits the
+// ports it opens; a rule that denies or passes opens nothing.
+func nativeRuleHasPorts(engine config.Engine, rule map[string]any) bool {
+	switch engine {
+	case config.EngineCilium:
+		return rule["toPorts"] != nil
+	case config.EngineCalico:
+		dst, _ := rule["destination"].(map[string]any)
+		return rule["action"] != "Allow" || dst["ports"] != nil
+	case config.EngineClusterNetworkPolicy:
+		return rule["action"] != "Accept" || rule["protocols"] != nil
+	}
+	return true
+}
+
+func (pl *Planner) planEgress(w *discover.Workload, m *config.Merged, release string) []Rule {
+	eg := &m.NetworkPolicy.Egress
+	engine := m.EngineOrDefault()
+	var rules []Rule
+	if eg.DNSEnabled() {
+		rules = append(rules, dnsRule(eg))
+	}
+	if eg.Apiserver.ApiserverEnabled() && (engine == config.EngineCilium || engine == config.EngineCalico) {
+		rules = append(rules, Rule{Origin: "networkPolicy.egress.apiserver", Apiserver: true})
+	}
+	if len(eg.Apiserver.CIDRs) > 0 {
+		r := Rule{Origin: "networkPolicy.egress.apiserver.cidrs"}
+		for _, c := range eg.Apiserver.CIDRs {
+			r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: c}})
+		}
+		for _, port := range eg.Apiserver.PortsOrDefault() {
+			r.Ports = append(r.Ports, PortOf(port, corev1.ProtocolTCP))
+		}
+		rules = append(rules, r)
+	}
+	for i, r := range eg.To {
+		rules = append(rules, Rule{Origin: fmt.Sprintf("networkPolicy.egress.to[%d]", i), Ports: r.Ports, Peers: r.To})
+	}
+	if eg.SameReleaseEnabled() && release != "" {
+		if r, ok := pl.sameReleaseRule(w, release); ok {
+			rules = append(rules, r)
+		}
+	}
+	return rules
+}
+
+func dnsRule(eg *config.Egress) Rule {
+	port := int32(53)
+	if eg.Profile() == config.DNSProfileOpenShift {
+		port = 5353
+	}
+	r := Rule{
+		Origin: "networkPolicy.egress.dns",
+		DNS:    true,
+		Ports:  []networkingv1.NetworkPolicyPort{PortOf(port, corev1.ProtocolUDP), PortOf(port, corev1.ProtocolTCP)},
+		Peers: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{manifest.LabelNamespaceName: eg.DNSNamespaceOrDefault()},
+		}}},
+	}
+	if eg.Profile() == config.DNSProfileNodeLocalDNS {
+		r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: config.NodeLocalDNSAddress}})
+	}
+	return r
+}
+
+// sameReleaseRule opens egress to the pods of the same release on the ports they declare.
+// It is made once per release and namespace.
+func (pl *Planner) sameReleaseRule(w *discover.Workload, release string) (Rule, bool) {
+	key := [2]string{release, pl.D.NamespaceOf(w.Namespace)}
+	if r, ok := pl.SameRelease[key]; ok {
+		if r == nil {
+			return Rule{}, false
+		}
+		return *r, true
+	}
+	r, ok := pl.makeSameReleaseRule(w, release)
+	pl.SameRelease[key] = nil
+	if ok {
+		pl.SameRelease[key] = &r
+	}
+	return r, ok
+}
+
+func (pl *Planner) makeSameReleaseRule(w *discover.Workload, release string) (Rule, bool) {
+	seen := map[discover.RolePort]bool{}
+	var ports []discover.ContainerPort
+	for _, o := range pl.D.WorkloadsIn.In(pl.D.NamespaceOf(w.Namespace)) {
+		if o.Release != release || !discover.SameNamespace(o.Namespace, w.Namespace, pl.D.Namespace) || o.HostNetwork {
+			continue
+		}
+		for _, p := range o.Ports {
+			rp := discover.RolePort{p.Port, p.Protocol}
+			if p.Port > 0 && !seen[rp] {
+				seen[rp] = true
+				ports = append(ports, p)
+			}
+		}
+	}
+	if len(ports) == 0 {
+		return Rule{}, false
+	}
+	r := Rule{
+		Origin: "networkPolicy.egress.sameRelease",
+		Peers: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{
+			MatchLabels: map[string]string{manifest.LabelInstance: release},
+		}}},
+	}
+	for _, p := range discover.SortedPorts(ports) {
+		r.Ports = append(r.Ports, PortOf(p.Port, p.Protocol))
+	}
+	return r, true
+}
+
+// planRewrite translates a chart's NetworkPolicy into the plan, to be rendered in the
+// engine of the config that asked for the rewrite. It keeps the original's name, labels
+// and annotations, so that the replacement is the same object to Helm when the engine is
+// kubernetes.
+func (pl *Planner) planRewrite(cp *discover.ChartPolicy, m *config.Merged) *Policy {
+	spec := cp.Policy.Spec
+	ingress, egress := PolicyTypes(&spec)
+	p := &Policy{
+		Name:           cp.Name,
+		Namespace:      cp.Namespace,
+		For:            cp.Ref(),
+		Engine:         m.EngineOrDefault(),
+		Selector:       spec.PodSelector.DeepCopy(),
+		IngressOpen:    !ingress,
+		EgressIsolated: egress,
+		Order:          denyOrder(m) - 1,
+		ScopeNamespace: pl.scopeNamespace(cp.Namespace, m),
+		Labels:         cp.Policy.Labels,
+		Annotations:    cp.Policy.Annotations,
+	}
+	if ev, ok := cp.Policy.Annotations[manifest.AnnotationHook]; ok {
+		weight, _ := strconv.Atoi(cp.Policy.Annotations[manifest.AnnotationHookWeight])
+		p.Hook = &discover.Hook{Events: ev, Weight: weight + 1} // keeps the original weight
+	}
+	for i, r := range spec.Ingress {
+		p.Ingress = append(p.Ingress, Rule{Origin: fmt.Sprintf("%s spec.ingress[%d]", cp.ID(), i), Ports: r.Ports, Peers: r.From})
+	}
+	for i, r := range spec.Egress {
+		p.Egress = append(p.Egress, Rule{Origin: fmt.Sprintf("%s spec.egress[%d]", cp.ID(), i), Ports: r.Ports, Peers: r.To})
+	}
+	return p
+}
+
+// reachesApiserver tells which of 443 and 6443 the egress rules allow toward an address
+// (an ipBlock, or anywhere). With cidrCounts false (Cilium) an ipBlock does not count.
+func ReachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
+	for _, r := range rules {
+		if r.Apiserver {
+			return true, true
+		}
+		address := len(r.Peers) == 0
+		for _, peer := range r.Peers {
+			if peer.IPBlock != nil && cidrCounts {
+				address = true
+			}
+		}
+		if !address {
+			continue
+		}
+		_, tcp443 := AllowsPort(r.Ports, 443)
+		_, tcp6443 := AllowsPort(r.Ports, 6443)
+		p443, p6443 = p443 || tcp443, p6443 || tcp6443
+	}
+	return p443, p6443
+}
+
+// planDenies plans one default-deny per namespace whose covered workloads ask for it.
+func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook bool) []*Policy {
+	byNS := map[string][]*Coverage{}
+	for _, c := range covered {
+		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
+			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
+		}
+	}
+	if len(byNS) == 0 || !nonHook {
+		return nil
+	}
+	if release == "" {
+		pl.FS.Errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
+		return nil
+	}
+	var out []*Policy
+	for _, ns := range config.SortedKeys(byNS) {
+		cs := byNS[ns]
+		first := cs[0]
+		p := &Policy{
+			Name:      denyName(release),
+			Namespace: ns,
+			For:       "release/" + release,
+			Deny:      true,
+			Engine:    first.Config.EngineOrDefault(),
+			Order:     denyOrder(first.Config),
+
+			ScopeNamespace: pl.scopeNamespace(ns, first.Config),
+		}
+		egressOn := 0
+		for _, c := range cs {
+			if c.Policy.EgressIsolated {
+				egressOn++
+			}
+			if e := c.Config.EngineOrDefault(); e != p.Engine {
+				pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", fmt.Sprintf("engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID()))
+			}
+		}
+		switch egressOn {
+		case len(cs):
+			p.EgressIsolated = true
+		case 0:
+		default:
+			var off []string
+			for _, c := range cs {
+				if !c.Policy.EgressIsolated {
+					off = append(off, c.W.ID())
+				}
+			}
+			pl.FS.Errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+		}
+		// Helm 3 post-renders the release without its hooks; a stream in its framing that
+		// holds a hook is not that (helm template's output, say), and the hooks there get
+		// their allowlists.
+		if pl.Format == manifest.FormatHelm3 && !hook {
+			pl.FS.Warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func nsLabel(ns string) string {
+	if ns == "" {
+		return "namespace of the release"
+	}
+	return "namespace " + ns
+}
+
+// chartSelection is a chart NetworkPolicy and the covered workloads whose pods it selects.
+type chartSelection struct {
+	Chart   *discover.ChartPolicy
+	Covered []*Coverage
+}
+
+// chartSelections pairs each chart NetworkPolicy with the covered workloads it selects,
+// in stream order; chart policies that select none are left out.
+func ChartSelections(d *discover.Discovery, covered []*Coverage, chart []*discover.ChartPolicy) []chartSelection {
+	coveredNS := func(c *Coverage) string { return d.NamespaceOf(c.W.Namespace) }
+	coveredIn := discover.NewNSIndex(covered, coveredNS).ByPairs(coveredNS, func(c *Coverage) map[string]string { return c.W.PodLabels })
+	var out []chartSelection
+	for _, cp := range chart {
+		spec := &cp.Policy.Spec
+		sel := discover.AsSelector(&spec.PodSelector) // once, not once per covered workload
+		var cs []*Coverage
+		for _, c := range coveredIn.Carrying(d.NamespaceOf(cp.Namespace), spec.PodSelector.MatchLabels) {
+			if discover.SameNamespace(cp.Namespace, c.W.Namespace, d.Namespace) && c.W.Matches(sel) {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) > 0 {
+			out = append(out, chartSelection{cp, cs})
+		}
+	}
+	return out
+}
+
+// planRewrites translates into the engine each chart NetworkPolicy that selects a covered
+// workload whose config sets networkPolicy.rewrite, and returns the chart policies they
+// replace.
+func (pl *Planner) PlanRewrites(covered []*Coverage, chart []*discover.ChartPolicy) (rewritten []*Policy, replaced []*discover.ChartPolicy) {
+	for _, s := range ChartSelections(pl.D, covered, chart) {
+		for _, c := range s.Covered {
+			if c.Config.NetworkPolicy.Rewrite {
+				rewritten = append(rewritten, pl.planRewrite(s.Chart, c.Config))
+				replaced = append(replaced, s.Chart)
+				break
+			}
+		}
+	}
+	return rewritten, replaced
+}
+
+// overlapping returns the other workloads of the stream whose pods the covered workload's
+// selector selects.
+func Overlapping(d *discover.Discovery, c *Coverage) []*discover.Workload {
+	sel := discover.AsSelector(c.W.Selector) // once, not once per workload
+	if sel == nil {
+		return nil
+	}
+	var out []*discover.Workload
+	for _, w := range d.WorkloadsIn.Carrying(d.NamespaceOf(c.W.Namespace), c.W.Selector.MatchLabels) {
+		if w != c.W && discover.SameNamespace(w.Namespace, c.W.Namespace, d.Namespace) && w.Matches(sel) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// skipHooks gives no policy of its own to a hook whose pods cannot be told apart from a
+// lasting workload's: the hook is transient, and its policy would reach the other pods
+// meanwhile.
+func (pl *Planner) SkipHooks(covered []*Coverage) {
+	for _, c := range covered {
+		if c.W.Hook == nil {
+			continue
+		}
+		for _, w := range Overlapping(pl.D, c) {
+			if w.Hook == nil {
+				c.Skip = true
+			}
+		}
+	}
+}
