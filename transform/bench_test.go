@@ -3,16 +3,16 @@ package transform
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
-	"os"
-	"path/filepath"
-	"regexp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"testing"
 )
 
 // benchInput is the 10 MB stream: three real chart renders of one release, "rel".
@@ -102,7 +102,7 @@ func BenchmarkReadStream(b *testing.B) {
 		for _, k := range []struct {
 			name  string
 			keep  func(*yaml.RNode) bool
-			pass  func([]byte) (yamlfast.QuickHead, bool)
+			pass  func([]byte) (manifest.QuickHead, bool)
 			stubs manifest.Stubber
 		}{{"keep=all", nil, nil, nil}, {"keep=relevant", relevant, nil, nil}, {"quick", relevant, passThrough, nil}, {"stubs", relevant, passThrough, discover.StubForDiscovery}} {
 			b.Run(s.name+"/"+k.name, func(b *testing.B) {
@@ -218,7 +218,7 @@ func BenchmarkQuickScan(b *testing.B) {
 			for b.Loop() {
 				accepted = 0
 				for _, seg := range segs {
-					if _, ok := yamlfast.QuickScan(seg.Raw); ok {
+					if _, ok := manifest.QuickScan(seg.Raw); ok {
 						accepted++
 					}
 				}

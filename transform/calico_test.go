@@ -1,13 +1,14 @@
 package transform
 
 import (
+	"strings"
+	"testing"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine/calico"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"strings"
-	"testing"
 )
 
 func TestCalicoSelector(t *testing.T) {

@@ -1,11 +1,12 @@
 package transform
 
 import (
+	"strings"
+	"testing"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
-	"strings"
-	"testing"
 )
 
 func TestRenderCilium(t *testing.T) {

@@ -2,6 +2,9 @@ package transform
 
 import (
 	"fmt"
+	"strings"
+	"testing"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine/clusternetworkpolicy"
@@ -9,8 +12,6 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
-	"strings"
-	"testing"
 )
 
 func TestRenderClusterNetworkPolicyMeta(t *testing.T) {

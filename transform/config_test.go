@@ -1,10 +1,11 @@
 package transform
 
 import (
-	"github.com/helm-netpol/helm-netpol/internal/config"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
 )
 
 // TestConfigErrorsTogether: a config whose shape is wrong in places is still checked for

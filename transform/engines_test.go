@@ -2,6 +2,9 @@ package transform
 
 import (
 	"encoding/json"
+	"strings"
+	"testing"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
@@ -13,8 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	sigsyaml "sigs.k8s.io/yaml"
-	"strings"
-	"testing"
 )
 
 // renderSpec renders a policy with an engine's renderer and returns the spec as YAML.

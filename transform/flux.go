@@ -2,10 +2,11 @@ package transform
 
 import (
 	"fmt"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
-	"strings"
 )
 
 // fluxPostRenderers is a HelmRelease's spec.postRenderers.

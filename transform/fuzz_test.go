@@ -4,20 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine/calico"
 	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"os"
-	"path/filepath"
-	"reflect"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
-	"strings"
-	"testing"
-	"unicode/utf8"
 )
 
 // FuzzReadStream feeds arbitrary bytes to the stream reader and its writer. The reader

@@ -3,17 +3,18 @@ package transform
 import (
 	"bytes"
 	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"io"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"runtime"
 	"runtime/metrics"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // hostileCase is one hostile input and what a careful user expects of it: either a clear
@@ -92,14 +93,14 @@ func generates(n int) func(t *testing.T, in, out []byte, res *Result) {
 
 // deployment renders a Deployment of the given name and pod labels whose pod template
 // carries config (unless empty) as its config annotation, and declares port 8080.
-func deployment(name string, labels map[string]string, config string) string {
+func deployment(name string, labels map[string]string, cfg string) string {
 	var l strings.Builder
 	for _, k := range config.SortedKeys(labels) {
 		fmt.Fprintf(&l, "        %s: %s\n", k, yamlString(labels[k]))
 	}
 	ann := ""
-	if config != "" {
-		ann = "      annotations:\n        helm-netpol.io/config: " + yamlString(config) + "\n"
+	if cfg != "" {
+		ann = "      annotations:\n        helm-netpol.io/config: " + yamlString(cfg) + "\n"
 	}
 	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment

@@ -2,15 +2,14 @@ package transform
 
 import (
 	"fmt"
+	"reflect"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/lint"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	"reflect"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )

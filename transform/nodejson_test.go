@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"os"
 	"path/filepath"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strings"
 	"testing"
+
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // decodeMarshal is the JSON of a node the way nodeJSON wrote it before appendNodeJSON:

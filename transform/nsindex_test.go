@@ -2,13 +2,14 @@ package transform
 
 import (
 	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"math/rand"
-	"slices"
-	"testing"
 )
 
 // TestLabelIndex: what carrying and filedUnder return, once checked in full, is exactly

@@ -3,12 +3,12 @@ package transform
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
-	"io"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
 )
 
 // Process runs the post-renderer on a whole stream and returns the input with the
@@ -201,13 +201,13 @@ var quickScanOn = true
 // vouches for it as valid YAML, and relevant would not keep it. Anything that might be
 // relevant (a List, a CRD with a conversion section, a mention of helm-netpol's own
 // annotations anywhere) is parsed.
-func passThrough(raw []byte) (yamlfast.QuickHead, bool) {
+func passThrough(raw []byte) (manifest.QuickHead, bool) {
 	if !quickScanOn || bytes.Contains(raw, []byte("helm-netpol.io/")) {
-		return yamlfast.QuickHead{}, false
+		return manifest.QuickHead{}, false
 	}
-	h, ok := yamlfast.QuickScan(raw)
+	h, ok := manifest.QuickScan(raw)
 	if !ok || relevantKind(h.Kind) || h.Kind == "CustomResourceDefinition" && h.Conversion || strings.HasSuffix(h.Kind, "List") {
-		return yamlfast.QuickHead{}, false
+		return manifest.QuickHead{}, false
 	}
 	return h, true
 }

@@ -3,19 +3,19 @@ package transform
 import (
 	"bytes"
 	"errors"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // checkQuickScan holds the quick scan to its promise on one document: when it accepts the
@@ -25,7 +25,7 @@ import (
 // and the relevance filter would not have kept it.
 func checkQuickScan(t *testing.T, raw []byte) bool {
 	t.Helper()
-	h, ok := yamlfast.QuickScan(raw)
+	h, ok := manifest.QuickScan(raw)
 	if !ok {
 		return false
 	}
@@ -54,7 +54,7 @@ func checkQuickScan(t *testing.T, raw []byte) bool {
 	if spec := node.Field("spec"); spec != nil && spec.Value.YNode().Kind == yaml.MappingNode {
 		conversion = spec.Value.Field("conversion") != nil
 	}
-	want := yamlfast.QuickHead{Kind: manifest.StringField(node, "kind"), ApiVersion: manifest.StringField(node, "apiVersion"), Hook: hook, Helm4: helm4, Conversion: conversion}
+	want := manifest.QuickHead{Kind: manifest.StringField(node, "kind"), ApiVersion: manifest.StringField(node, "apiVersion"), Hook: hook, Helm4: helm4, Conversion: conversion}
 	if h != want {
 		t.Fatalf("the quick scan reads %+v, the parser %+v:\n%s", h, want, raw)
 	}
@@ -107,26 +107,26 @@ func TestQuickScanAgrees(t *testing.T) {
 func TestQuickScan(t *testing.T) {
 	accept := []struct {
 		name, doc string
-		head      yamlfast.QuickHead
+		head      manifest.QuickHead
 	}{
-		{"helm 3 framing", "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n", yamlfast.QuickHead{Kind: "ConfigMap", ApiVersion: "v1"}},
-		{"quoted kind", "apiVersion: 'v1'\nkind: \"Secret\" # c\n", yamlfast.QuickHead{Kind: "Secret", ApiVersion: "v1"}},
-		{"hook", "kind: ConfigMap\nmetadata:\n  annotations:\n    \"helm.sh/hook\": test\n    helm.sh/hook-weight: \"1\"\n", yamlfast.QuickHead{Kind: "ConfigMap", Hook: true}},
-		{"helm 4", "kind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: a.yaml\n", yamlfast.QuickHead{Kind: "ConfigMap", Helm4: true}},
-		{"hook deeper is not the object's", "kind: ConfigMap\nspec:\n  metadata:\n    annotations:\n      helm.sh/hook: test\n", yamlfast.QuickHead{Kind: "ConfigMap"}},
-		{"conversion", "kind: CustomResourceDefinition\nspec:\n  conversion:\n    strategy: None\n", yamlfast.QuickHead{Kind: "CustomResourceDefinition", Conversion: true}},
-		{"block scalars", "kind: ConfigMap\ndata:\n  a: |\n    x: y\n\n      # not a comment\n  b: >-\n    z\n  c: |+\n\n    w\n", yamlfast.QuickHead{Kind: "ConfigMap"}},
-		{"multi-line scalars", "kind: A\nx: a plain\n  scalar - on two # lines\ny: 'single ''quoted''\n  on two'\nz: \"double \\\"quoted\\\" \\u00e9\n  \\t\"\n", yamlfast.QuickHead{Kind: "A"}},
-		{"sequences", "kind: A\nrules:\n- apiGroups: [\"\"] # core\n  resources:\n    - pods\n  verbs: [get, list]\n-\n  a: b\n- - x\n", yamlfast.QuickHead{}},
-		{"flow on the next line", "kind: A\ndata:\n  a.json:\n    {}\n  b:\n    \"x\"\n", yamlfast.QuickHead{Kind: "A"}},
-		{"flow collections", "kind: A\nsel:\n  - {key: app, operator: In, values: [web, '-x']}\nb: [ ]\nc: { a: [ {}, [] ] }\n", yamlfast.QuickHead{Kind: "A"}},
-		{"plain starts", "kind: A\na: -1\nb: :x:y\nc: ?q\nd: a#b\ne: http://x:80/\n", yamlfast.QuickHead{Kind: "A"}},
-		{"null metadata", "kind: A\nmetadata:\nspec: ~\n", yamlfast.QuickHead{Kind: "A"}},
-		{"unicode", "kind: A\ndescription: café — ✓ 😀\n", yamlfast.QuickHead{Kind: "A"}},
+		{"helm 3 framing", "---\n# Source: c/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: b\n", manifest.QuickHead{Kind: "ConfigMap", ApiVersion: "v1"}},
+		{"quoted kind", "apiVersion: 'v1'\nkind: \"Secret\" # c\n", manifest.QuickHead{Kind: "Secret", ApiVersion: "v1"}},
+		{"hook", "kind: ConfigMap\nmetadata:\n  annotations:\n    \"helm.sh/hook\": test\n    helm.sh/hook-weight: \"1\"\n", manifest.QuickHead{Kind: "ConfigMap", Hook: true}},
+		{"helm 4", "kind: ConfigMap\nmetadata:\n  annotations:\n    postrenderer.helm.sh/postrender-filename: a.yaml\n", manifest.QuickHead{Kind: "ConfigMap", Helm4: true}},
+		{"hook deeper is not the object's", "kind: ConfigMap\nspec:\n  metadata:\n    annotations:\n      helm.sh/hook: test\n", manifest.QuickHead{Kind: "ConfigMap"}},
+		{"conversion", "kind: CustomResourceDefinition\nspec:\n  conversion:\n    strategy: None\n", manifest.QuickHead{Kind: "CustomResourceDefinition", Conversion: true}},
+		{"block scalars", "kind: ConfigMap\ndata:\n  a: |\n    x: y\n\n      # not a comment\n  b: >-\n    z\n  c: |+\n\n    w\n", manifest.QuickHead{Kind: "ConfigMap"}},
+		{"multi-line scalars", "kind: A\nx: a plain\n  scalar - on two # lines\ny: 'single ''quoted''\n  on two'\nz: \"double \\\"quoted\\\" \\u00e9\n  \\t\"\n", manifest.QuickHead{Kind: "A"}},
+		{"sequences", "kind: A\nrules:\n- apiGroups: [\"\"] # core\n  resources:\n    - pods\n  verbs: [get, list]\n-\n  a: b\n- - x\n", manifest.QuickHead{}},
+		{"flow on the next line", "kind: A\ndata:\n  a.json:\n    {}\n  b:\n    \"x\"\n", manifest.QuickHead{Kind: "A"}},
+		{"flow collections", "kind: A\nsel:\n  - {key: app, operator: In, values: [web, '-x']}\nb: [ ]\nc: { a: [ {}, [] ] }\n", manifest.QuickHead{Kind: "A"}},
+		{"plain starts", "kind: A\na: -1\nb: :x:y\nc: ?q\nd: a#b\ne: http://x:80/\n", manifest.QuickHead{Kind: "A"}},
+		{"null metadata", "kind: A\nmetadata:\nspec: ~\n", manifest.QuickHead{Kind: "A"}},
+		{"unicode", "kind: A\ndescription: café — ✓ 😀\n", manifest.QuickHead{Kind: "A"}},
 	}
 	for _, c := range accept {
 		t.Run("accept/"+c.name, func(t *testing.T) {
-			h, ok := yamlfast.QuickScan([]byte(c.doc))
+			h, ok := manifest.QuickScan([]byte(c.doc))
 			// "sequences" holds "- - x", which the scan leaves to the parser.
 			if c.name == "sequences" {
 				if ok {
@@ -196,7 +196,7 @@ func TestQuickScan(t *testing.T) {
 		{"merge key", "a: {b: c}\n<<: {d: e}\n", true},
 		{"spec in flow style", "kind: CustomResourceDefinition\nspec: {conversion: {strategy: Webhook}}\n", true},
 	}
-	testRefused(t, refuse, func(doc []byte) bool { _, ok := yamlfast.QuickScan(doc); return ok })
+	testRefused(t, refuse, func(doc []byte) bool { _, ok := manifest.QuickScan(doc); return ok })
 }
 
 // TestQuickScanOutput runs Process with and without the quick scan on every fixture input
@@ -258,7 +258,7 @@ func FuzzQuickScan(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	addFixtureDocuments(f, func(raw []byte) bool { _, ok := yamlfast.QuickScan(raw); return ok })
+	addFixtureDocuments(f, func(raw []byte) bool { _, ok := manifest.QuickScan(raw); return ok })
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		// One document: the stream reader cuts at "---" lines before the scan runs.
 		if segs := manifest.SplitDocuments(doc); len(segs) != 1 {
@@ -285,13 +285,13 @@ func TestPlainText(t *testing.T) {
 		for c := 0; c < 256; c++ {
 			line := append([]byte(nil), base...)
 			line[pos] = byte(c)
-			if got := yamlfast.PlainText(line); got != want(line) {
+			if got := manifest.PlainText(line); got != want(line) {
 				t.Fatalf("plainText(%q) = %v", line, got)
 			}
 		}
 	}
 	for _, s := range []string{"café au lait et thé", "😀 emoji at the start", "a\u2028b-------", "\ufeffabcdefghij", "abcdefgh\u0085ij"} {
-		if got := yamlfast.PlainText([]byte(s)); got != want([]byte(s)) {
+		if got := manifest.PlainText([]byte(s)); got != want([]byte(s)) {
 			t.Errorf("plainText(%q) = %v", s, got)
 		}
 	}

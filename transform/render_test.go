@@ -2,17 +2,18 @@ package transform
 
 import (
 	"bytes"
+	"os"
+	"strings"
+	"testing"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"os"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
-	"strings"
-	"testing"
 )
 
 // TestMarshalYAMLValues compares the two on values where YAML quoting, numbers and keys

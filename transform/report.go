@@ -1,16 +1,12 @@
 package transform
 
 import (
-	"encoding/json"
 	"fmt"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/report"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"sort"
-	"strconv"
-	"strings"
 )
 
 // BuildReport runs the post-render of input and reads back what its policies allow.

@@ -3,17 +3,18 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/findings"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"k8s.io/apimachinery/pkg/labels"
 	"os"
 	"path/filepath"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // securityRun is one input and its options.

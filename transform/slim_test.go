@@ -2,15 +2,16 @@ package transform
 
 import (
 	"bytes"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/discover"
-	"github.com/helm-netpol/helm-netpol/internal/findings"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 )
 
 // TestStubsChangeNothing runs every golden fixture (its input, and its output as a second

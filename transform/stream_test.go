@@ -2,13 +2,14 @@ package transform
 
 import (
 	"bytes"
-	"github.com/google/go-cmp/cmp"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 )
 
 func corpus(t testing.TB) []string {

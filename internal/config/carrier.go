@@ -1,10 +1,11 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
 )
 
 // readCarrier reads the config annotations an object carries and removes them from it,

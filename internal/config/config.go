@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 	"math"
 	"reflect"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Engine is a policy dialect.

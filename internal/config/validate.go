@@ -2,6 +2,10 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -10,9 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"net/netip"
-	"slices"
-	"strings"
 )
 
 // Defaults of the documented chart and of the extensions.

@@ -3,6 +3,10 @@ package discover
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
@@ -10,13 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"reflect"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
 )
 
 // Port names and defaults discovery reads.

@@ -1,17 +1,7 @@
 package discover
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"strconv"
-	"strings"
 )
 
 // Role is a port the documented chart knows by purpose.
@@ -42,7 +32,6 @@ type Discovery struct {
 	servicesIn  *nsIndex[*Service]
 	webhooksIn  *nsIndex[serviceRef]
 	WorkloadsIn *nsIndex[*Workload]
-	sameRelease map[[2]string]*plan.Rule
 }
 
 // selectorPair is the pair a Service is filed under in servicesIn: the first key of its

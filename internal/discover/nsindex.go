@@ -34,7 +34,7 @@ func NewNSIndex[T any](items []T, namespace func(T) string) *nsIndex[T] {
 // byPairs also files the items by label pairs, pairsOf giving an item's (the pods' labels
 // of a workload, one pair of a Service's selector), so that matching labels in a
 // namespace of many workloads looks at the few that share a pair, not at all of them.
-func (x *nsIndex[T]) byPairs(namespace func(T) string, pairsOf func(T) map[string]string) *nsIndex[T] {
+func (x *nsIndex[T]) ByPairs(namespace func(T) string, pairsOf func(T) map[string]string) *nsIndex[T] {
 	x.pairs = map[nsPair][]int{}
 	for i, it := range x.all {
 		ns := namespace(it)
@@ -50,9 +50,9 @@ func (x *nsIndex[T]) byPairs(namespace func(T) string, pairsOf func(T) map[strin
 // every pair of want, and maybe some that do not: the items filed under the pair of want
 // that fewest items have, which the caller checks in full. Without a pair to go by (or a
 // namespace), it returns what in returns.
-func (x *nsIndex[T]) carrying(ns string, want map[string]string) []T {
+func (x *nsIndex[T]) Carrying(ns string, want map[string]string) []T {
 	if ns == "" || len(want) == 0 {
-		return x.in(ns)
+		return x.In(ns)
 	}
 	var best []int
 	first := true
@@ -65,15 +65,15 @@ func (x *nsIndex[T]) carrying(ns string, want map[string]string) []T {
 			break
 		}
 	}
-	return x.at(best)
+	return x.At(best)
 }
 
 // filedUnder returns, in stream order, the items that may be in namespace ns and are filed
 // under some pair of have (the Services whose selector pair the pods' labels have), which
 // the caller checks in full. Without a namespace, it returns what in returns.
-func (x *nsIndex[T]) filedUnder(ns string, have map[string]string) []T {
+func (x *nsIndex[T]) FiledUnder(ns string, have map[string]string) []T {
 	if ns == "" {
-		return x.in(ns)
+		return x.In(ns)
 	}
 	var pos []int
 	for k, v := range have {
@@ -81,10 +81,10 @@ func (x *nsIndex[T]) filedUnder(ns string, have map[string]string) []T {
 		pos = append(pos, x.pairs[nsPair{"", k, v}]...)
 	}
 	slices.Sort(pos)
-	return x.at(slices.Compact(pos))
+	return x.At(slices.Compact(pos))
 }
 
-func (x *nsIndex[T]) at(pos []int) []T {
+func (x *nsIndex[T]) At(pos []int) []T {
 	out := make([]T, len(pos))
 	for i, p := range pos {
 		out[i] = x.all[p]
@@ -107,9 +107,9 @@ func merge(a, b []int) []int {
 
 // in returns, in stream order, the items that may be in namespace ns; all of them when ns
 // is not known.
-func (x *nsIndex[T]) in(ns string) []T {
+func (x *nsIndex[T]) In(ns string) []T {
 	if ns == "" {
 		return x.all
 	}
-	return x.at(merge(x.known[ns], x.unknown))
+	return x.At(merge(x.known[ns], x.unknown))
 }

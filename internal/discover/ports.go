@@ -2,16 +2,13 @@ package discover
 
 import (
 	"fmt"
+	"strconv"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"strconv"
-	"strings"
 )
 
 // ns is the namespace of an object of the stream: its own, else the release namespace.
@@ -35,7 +32,7 @@ func (d *Discovery) Index() {
 func (d *Discovery) webhookPorts(w *Workload) []RolePort {
 	var out []RolePort
 	services := d.servicesIn.FiledUnder(d.NamespaceOf(w.Namespace), w.PodLabels)
-	for _, ref := range d.webhooksIn.in(d.NamespaceOf(w.Namespace)) {
+	for _, ref := range d.webhooksIn.In(d.NamespaceOf(w.Namespace)) {
 		for _, svc := range services {
 			if svc.Name != ref.Name || !SameNamespace(svc.Namespace, ref.Namespace, d.Namespace) || !SameNamespace(svc.Namespace, w.Namespace, d.Namespace) {
 				continue
@@ -109,7 +106,7 @@ func (d *Discovery) RolePorts(w *Workload, m *config.Merged, fs *findings.List) 
 		if l := m.Origin(path); l != nil && l.Object != w.ID() {
 			from = " (from " + l.Source() + ")"
 		}
-		fs.Errorf(w.ID(), path, fmt.Sprintf("%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, plan.PortList(found), how, path))
+		fs.Errorf(w.ID(), path, fmt.Sprintf("%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, PortList(found), how, path))
 	}
 
 	// webhook
@@ -208,4 +205,15 @@ func (d *Discovery) RolePorts(w *Workload, m *config.Merged, fs *findings.List) 
 		}
 	}
 	return roles
+}
+
+func PortList(ps []RolePort) string {
+	s := ""
+	for i, p := range ps {
+		if i > 0 {
+			s += ", "
+		}
+		s += strconv.Itoa(int(p.Port))
+	}
+	return s
 }

@@ -1,9 +1,9 @@
 package discover
 
 import (
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strings"
+
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 )
 
 // stubForDiscovery is the Stubber of a post-render: it decodes what discovery reads of a

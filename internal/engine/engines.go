@@ -2,13 +2,14 @@ package engine
 
 import (
 	"fmt"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"strings"
 )
 
 // renderer turns an engine-agnostic policy into a typed object of one dialect, marshalled

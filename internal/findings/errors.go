@@ -1,10 +1,5 @@
 package findings
 
-import (
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
-)
-
 func SplitErrors(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error

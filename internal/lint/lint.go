@@ -3,14 +3,12 @@ package lint
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	"net/netip"
-	"slices"
 )
 
 // linter reports what is wrong with a plan; it never plans or edits.

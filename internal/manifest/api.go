@@ -1,13 +1,5 @@
 package manifest
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-)
-
 // The annotations and labels helm-netpol reads or writes: its own API, and the ones of
 // Helm and Kubernetes it relies on.
 const (

@@ -1,17 +1,6 @@
 package manifest
 
 import (
-	"encoding/json"
-	"fmt"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"slices"
-	"sort"
-	"strconv"
 	"strings"
 )
 

@@ -1,23 +1,11 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
-	yamlv2 "go.yaml.in/yaml/v2"
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"reflect"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 	"slices"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Object is a Kubernetes object of the stream.

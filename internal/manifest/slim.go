@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
 )
 
 // A Stubber reads, of a kept document that the run will not change, what a later stage

@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/findings"
-	"github.com/helm-netpol/helm-netpol/internal/yamlfast"
 	"io"
 	"regexp"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Format is the framing convention of a stream, which generated documents follow.
@@ -78,14 +77,14 @@ func ReadStream(data []byte) (*Stream, error) {
 // so that a large stream does not hold the trees of documents nobody looks at. A document
 // that pass says can go through is not even parsed (see passThrough). Documents are read
 // on every core, and the result does not depend on their number.
-func ReadFiltered(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (yamlfast.QuickHead, bool)) (*Stream, error) {
+func ReadFiltered(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (QuickHead, bool)) (*Stream, error) {
 	return ReadStubs(data, keep, pass, nil)
 }
 
 // readStubs is readStream that, with stubs, also cuts the kept trees of the documents that
 // a post-render will not change down to stubs, once discovery's part of them is decoded
 // (see document.slim). Process reads its input so.
-func ReadStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (yamlfast.QuickHead, bool), stub Stubber) (*Stream, error) {
+func ReadStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (QuickHead, bool), stub Stubber) (*Stream, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("helm-netpol: stdin: the input is empty: expected the rendered manifests of a chart (an empty result would install a release without resources)")
 	}
@@ -655,9 +654,9 @@ func sameTree(a, b *yaml.Node, path string) string {
 		p := path
 		switch {
 		case a.Kind == yaml.MappingNode && i%2 == 1:
-			p = config.Join(path, a.Content[i-1].Value)
+			p = joinPath(path, a.Content[i-1].Value)
 		case a.Kind == yaml.MappingNode:
-			p = config.Join(path, a.Content[i].Value) + " (key)"
+			p = joinPath(path, a.Content[i].Value) + " (key)"
 		case a.Kind == yaml.SequenceNode:
 			p = fmt.Sprintf("%s[%d]", path, i)
 		}
@@ -680,4 +679,12 @@ func firstLine(b []byte) []byte {
 		return b[:i+1]
 	}
 	return b
+}
+
+// joinPath appends a key to a dotted field path.
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }

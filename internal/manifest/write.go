@@ -1,11 +1,7 @@
 package manifest
 
 import (
-	"bytes"
-	"fmt"
 	"io"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
 )
 
 // errWriter remembers the first write error, and whether the last byte written ended a

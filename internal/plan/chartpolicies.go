@@ -1,12 +1,10 @@
 package plan
 
 import (
-	"encoding/json"
-	"fmt"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"net/netip"
-	"slices"
 )
 
 // allowsPort tells whether a port list allows the port on UDP and on TCP.

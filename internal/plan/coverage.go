@@ -5,8 +5,6 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"strings"
 )
 
 // releaseName is --release, else the app.kubernetes.io/instance every labelled workload

@@ -3,13 +3,14 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"strings"
 )
 
 // Rule is one engine-agnostic allow rule: traffic on Ports (all ports when empty) from or

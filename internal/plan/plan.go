@@ -2,16 +2,15 @@ package plan
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
-	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"strconv"
-	"strings"
 )
 
 // coverage is one covered workload with its effective config and what was planned for it.
@@ -23,17 +22,6 @@ type Coverage struct {
 	Roles map[discover.Role]bool
 	// Skip says the workload gets no policy after all (see lintOverlap).
 	Skip bool
-}
-
-func PortList(ps []discover.RolePort) string {
-	s := ""
-	for i, p := range ps {
-		if i > 0 {
-			s += ", "
-		}
-		s += strconv.Itoa(int(p.Port))
-	}
-	return s
 }
 
 // roleFrom returns the config path and peers of a role's `from` knob.
@@ -134,7 +122,7 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 	case config.EngineClusterNetworkPolicy:
 		pl.FS.Infof(w.ID(), "engine clusterNetworkPolicy", "ClusterNetworkPolicy ingress peers are namespaces and pods only: nodes, host-network pods and sources outside the cluster are neither allowed nor denied by it")
 	case config.EngineCilium:
-		if np.Egress.Enabled && !np.Egress.DNSEnabled() && cilium.HasToFQDNs(p.Native.Egress) {
+		if np.Egress.Enabled && !np.Egress.DNSEnabled() && HasToFQDNs(p.Native.Egress) {
 			pl.FS.Warnf(w.ID(), "networkPolicy.cilium.egress", "toFQDNs works only when DNS goes through Cilium's DNS proxy, and networkPolicy.egress.dns is off: keep it on, or make sure another policy carries the DNS rule with rules.dns")
 		}
 	}
@@ -232,7 +220,7 @@ func (pl *Planner) makeSameReleaseRule(w *discover.Workload, release string) (Ru
 			continue
 		}
 		for _, p := range o.Ports {
-			rp := discover.RolePort{p.Port, p.Protocol}
+			rp := discover.RolePort{Port: p.Port, Protocol: p.Protocol}
 			if p.Port > 0 && !seen[rp] {
 				seen[rp] = true
 				ports = append(ports, p)
@@ -453,4 +441,15 @@ func (pl *Planner) SkipHooks(covered []*Coverage) {
 			}
 		}
 	}
+}
+
+// hasToFQDNs tells whether a passthrough egress rule selects peers by DNS name. Cilium learns
+// the addresses of those names only from DNS answers that its DNS proxy sees.
+func HasToFQDNs(rules []map[string]any) bool {
+	for _, r := range rules {
+		if l, ok := r["toFQDNs"].([]any); ok && len(l) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -3,14 +3,15 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-	"sort"
-	"strconv"
-	"strings"
 )
 
 // Traffic is one opening (or closing) a rendered rule makes.

@@ -3,11 +3,12 @@ package yamlfast
 import (
 	"encoding/json"
 	"math"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // appendNodeJSON appends to dst the JSON of n exactly as n.Decode into an `any` followed by

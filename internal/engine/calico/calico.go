@@ -3,6 +3,9 @@ package calico
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
@@ -11,8 +14,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"strconv"
-	"strings"
 )
 
 // CalicoNetworkPolicy is a projectcalico.org/v3 NetworkPolicy with the fields helm-netpol

@@ -3,6 +3,9 @@ package cilium
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
@@ -10,8 +13,6 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-	"strconv"
-	"strings"
 )
 
 // CiliumNetworkPolicy is a cilium.io/v2 CiliumNetworkPolicy with the fields helm-netpol
@@ -129,7 +130,7 @@ func RenderCilium(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		origins.Set(&cnp.ObjectMeta)
 		return cnp, errors.Join(errs...)
 	}
-	dnsProxy := HasToFQDNs(p.Native.Egress)
+	dnsProxy := plan.HasToFQDNs(p.Native.Egress)
 	for _, r := range p.Egress {
 		peers, ports, err := ciliumTranslate(p, r, false, dnsProxy && r.DNS)
 		errs = append(errs, err)
@@ -147,17 +148,6 @@ func RenderCilium(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	}
 	origins.Set(&cnp.ObjectMeta)
 	return cnp, errors.Join(errs...)
-}
-
-// hasToFQDNs tells whether a passthrough egress rule selects peers by DNS name. Cilium learns
-// the addresses of those names only from DNS answers that its DNS proxy sees.
-func HasToFQDNs(rules []map[string]any) bool {
-	for _, r := range rules {
-		if l, ok := r["toFQDNs"].([]any); ok && len(l) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // ciliumTranslate translates one rule: the peers of one Cilium rule per kind of peer, and

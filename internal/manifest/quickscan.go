@@ -1,9 +1,8 @@
-package yamlfast
+package manifest
 
 import (
 	"bytes"
 	"encoding/binary"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"unicode/utf8"
 )
 
@@ -81,7 +80,7 @@ func QuickScan(raw []byte) (QuickHead, bool) {
 		if !PlainText(line) {
 			return QuickHead{}, false
 		}
-		if first && manifest.IsSeparator(line) {
+		if first && IsSeparator(line) {
 			if !blankOrComment(line[3:]) {
 				return QuickHead{}, false
 			}
@@ -321,9 +320,9 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 	case pathAnnotations:
 		want = valueString
 		switch string(key) {
-		case manifest.AnnotationHook:
+		case AnnotationHook:
 			s.h.Hook = true
-		case manifest.AnnotationHelm4Filename:
+		case AnnotationHelm4Filename:
 			s.h.Helm4 = true
 		}
 	case pathLabels:
