@@ -17,7 +17,7 @@ import (
 func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
 	p := &plan.Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl-system", ScopeNamespace: "ctrl-system", Selector: ctrlSelector(), Order: 999}
 	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{manifest.AnnotationGeneratedFor: "apps/v1/Deployment/ctrl"}}
-	obj, err := clusternetworkpolicy.RenderClusterNetworkPolicy(p, meta)
+	obj, err := clusternetworkpolicy.Render(p, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
 	}
 
 	p.ScopeNamespace = ""
-	if _, err := clusternetworkpolicy.RenderClusterNetworkPolicy(p, meta); err == nil || !strings.Contains(err.Error(), "set networkPolicy.namespace, or pass --namespace") {
+	if _, err := clusternetworkpolicy.Render(p, meta); err == nil || !strings.Contains(err.Error(), "set networkPolicy.namespace, or pass --namespace") {
 		t.Errorf("no namespace: error = %v, want one telling how to give it", err)
 	}
 }

@@ -1,12 +1,10 @@
-// Package transform turns a chart's rendered manifest stream into the same stream plus the
-// network policies its config annotation asks for.
+// Package transform is helm-netpol's public face: Process, ProcessTo and Policies run the
+// post-renderer on a stream, FluxPatches writes kustomize patches for a chart's own
+// policies, BuildReport says who may reach each workload. Inject is the kio.Filter that
+// runs the stages, each a package of its own under internal/, in one direction:
 //
-// The flow reads like a small compiler:
+//	manifest (read the stream) -> config -> discover -> plan -> lint -> engine
+//	-> manifest (write the stream)
 //
-//	stream (ReadStream) -> discover (workloads, ports, webhooks, chart policies)
-//	-> plan (engine-agnostic policies) -> render (one file per dialect) -> merge into the stream
-//
-// Inject is the kio.Filter that runs the middle steps on kyaml nodes; Stream keeps every
-// document's original bytes so that documents the filter does not touch leave byte for byte
-// as they came in.
+// report reads rendered objects back. No stage imports a later one (TestImportDirection).
 package transform

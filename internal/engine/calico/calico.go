@@ -68,10 +68,10 @@ const (
 	calicoAll         = "all()"
 )
 
-// renderCalico renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
+// Render renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
 // explicit, so the server adds nothing a GitOps tool would see as drift. The default-deny
 // has no rule: the tier's implicit drop at its end denies what no earlier policy allowed.
-func RenderCalico(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	order := float64(p.Order)
 	np := &CalicoNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "NetworkPolicy"},

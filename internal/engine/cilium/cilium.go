@@ -87,13 +87,13 @@ type ciliumPeers struct {
 	entities  []string
 }
 
-// renderCilium renders a policy as a cilium.io/v2 CiliumNetworkPolicy.
+// Render renders a policy as a cilium.io/v2 CiliumNetworkPolicy.
 //
 // A rule list that is empty does not isolate in Cilium, and a spec whose lists are all empty
 // is refused, so a direction that must isolate without allowing anything gets the rule `{}`:
 // it selects no peer and puts the pods into default deny for that direction. That is also
 // the default-deny's form; ingressDeny would beat every allowlist.
-func RenderCilium(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	cnp := &CiliumNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "cilium.io/v2", Kind: "CiliumNetworkPolicy"},
 		ObjectMeta: meta,

@@ -21,13 +21,13 @@ import (
 // per rule a ClusterNetworkPolicy takes.
 const maxClusterNetworkPolicyItems = 25
 
-// renderClusterNetworkPolicy renders a policy as a policy.networking.k8s.io/v1alpha2
+// Render renders a policy as a policy.networking.k8s.io/v1alpha2
 // ClusterNetworkPolicy in the Baseline tier, where a developer's NetworkPolicy still wins.
 //
 // The object is cluster-scoped: the namespace moves into the name and the subject. Rules do
 // not isolate, so an allowlist ends with Deny rules for the pods it selects, after the user's
 // passthrough rules and its Accept rules.
-func RenderClusterNetworkPolicy(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	ns := p.ScopeNamespace
 	if ns == "" {
 		return nil, errors.New("a ClusterNetworkPolicy is cluster-scoped and selects the namespace it is about by name, and no namespace is known: set networkPolicy.namespace, or pass --namespace")

@@ -7,10 +7,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// renderKubernetes renders a policy as a networking.k8s.io/v1 NetworkPolicy. Policy types
+// Render renders a policy as a networking.k8s.io/v1 NetworkPolicy. Policy types
 // are always explicit, so that a policy without ingress rules isolates instead of being
 // read as egress-only.
-func RenderKubernetes(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	np := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: meta,

@@ -9,10 +9,11 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/engine/kubernetes"
 )
 
-// renderers maps each engine to its dialect.
+// Renderers maps each engine to its dialect: adding an engine is its folder under
+// internal/engine and one line here.
 var Renderers = map[config.Engine]engine.Renderer{
-	config.EngineKubernetes:           kubernetes.RenderKubernetes,
-	config.EngineCilium:               cilium.RenderCilium,
-	config.EngineCalico:               calico.RenderCalico,
-	config.EngineClusterNetworkPolicy: clusternetworkpolicy.RenderClusterNetworkPolicy,
+	config.EngineKubernetes:           kubernetes.Render,
+	config.EngineCilium:               cilium.Render,
+	config.EngineCalico:               calico.Render,
+	config.EngineClusterNetworkPolicy: clusternetworkpolicy.Render,
 }

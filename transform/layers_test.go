@@ -1,0 +1,128 @@
+package transform
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/helm-netpol/helm-netpol"
+
+// stages ranks the product's packages in the order data flows through them. A package may
+// import only packages of a lower rank: no stage calls a later one.
+var stages = map[string]int{
+	"internal/findings":                    0,
+	"internal/yamlfast":                    0,
+	"internal/manifest":                    1,
+	"internal/config":                      2,
+	"internal/discover":                    3,
+	"internal/plan":                        4,
+	"internal/lint":                        5,
+	"internal/engine":                      6,
+	"internal/engine/kubernetes":           7,
+	"internal/engine/cilium":               7,
+	"internal/engine/calico":               7,
+	"internal/engine/clusternetworkpolicy": 7,
+	"internal/engine/registry":             8,
+	"internal/report":                      9,
+	"transform":                            10,
+	"":                                     11, // the command
+}
+
+// packageImports returns the module's own packages that the Go files (tests included) of
+// dir import, by their path inside the module.
+func packageImports(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, f := range files {
+		file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range file.Imports {
+			path := strings.Trim(imp.Path.Value, `"`)
+			if path == module {
+				out[""] = true
+			} else if rest, ok := strings.CutPrefix(path, module+"/"); ok {
+				out[rest] = true
+			}
+		}
+	}
+	return out
+}
+
+// TestImportDirection fails when a stage imports a later one, or a package of the product
+// module is not ranked here (a new stage must say where it stands).
+func TestImportDirection(t *testing.T) {
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("..", path)
+		if d.IsDir() {
+			switch {
+			case rel == ".":
+			case strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "fixtures":
+				return filepath.SkipDir
+			case fileExists(filepath.Join(path, "go.mod")):
+				return filepath.SkipDir // another module: the oracles, the Helm 4 tests
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || filepath.Dir(path) != filepath.Join("..", filepath.Dir(rel)) {
+			return nil
+		}
+		dir := filepath.ToSlash(filepath.Dir(rel))
+		if dir == "." {
+			dir = ""
+		}
+		rank, ok := stages[dir]
+		if !ok {
+			t.Errorf("package %q is not ranked in stages: say where it stands in the flow", dir)
+			return nil
+		}
+		for imp := range packageImports(t, filepath.Dir(path)) {
+			r, known := stages[imp]
+			if known && r >= rank && imp != dir {
+				t.Errorf("%s imports %s, a stage at or after it (%d >= %d)", dir, imp, r, rank)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOraclesUsePublicFace fails when a module of the oracles or tests imports a package
+// under internal/: they check the tool through transform only.
+func TestOraclesUsePublicFace(t *testing.T) {
+	for _, dir := range []string{"../oracle", "../oracle/cilium", "../oracle/cyclonus", "../test/helm4"} {
+		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+				return err
+			}
+			for imp := range packageImports(t, filepath.Dir(path)) {
+				if strings.HasPrefix(imp, "internal/") {
+					t.Errorf("%s imports %s: the oracles use transform, the public face", path, imp)
+				}
+			}
+			return nil
+		})
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
