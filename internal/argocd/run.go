@@ -361,7 +361,9 @@ func (c *Command) generate() error {
 func (c *Command) runHelm(what string, args []string, stdout io.Writer) error {
 	cmd := exec.Command(c.Helm, args...)
 	cmd.Dir, cmd.Env = c.Dir, c.Environ
-	cmd.Stdout, cmd.Stderr = stdout, c.Stderr
+	// An empty stdin rather than none: os/exec would open /dev/null for none, which a
+	// bare root file system may lack.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(""), stdout, c.Stderr
 	if err := cmd.Run(); err != nil {
 		return childError(what, err)
 	}
