@@ -157,7 +157,7 @@ step_argocd_bad_parameter() {
 		'helm-netpol: argocd: parameter engine: "calcio" is not an engine: want one of kubernetes, cilium, calico, clusterNetworkPolicy'
 		one
 		'ARGOCD_APP_PARAMETERS=[{"name":"engin","string":"cilium"}]'
-		'helm-netpol: argocd: parameter engin: unknown parameter: want one of enabled, engine, default-deny, egress, values-files, release-name, config'
+		'helm-netpol: argocd: parameter engin: unknown parameter: want one of enabled, engine, default-deny, egress, strict, values-files, release-name, config'
 		one
 		'ARGOCD_ENV_NETPOL_DEFAULT_DENY=yes'
 		'helm-netpol: argocd: ARGOCD_ENV_NETPOL_DEFAULT_DENY: "yes" is not a boolean: want true or false'

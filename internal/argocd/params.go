@@ -52,6 +52,7 @@ var params = []param{
 	{"engine", kindString},
 	{"default-deny", kindBool},
 	{"egress", kindBool},
+	{"strict", kindBool},
 	{"values-files", kindArray},
 	{"release-name", kindString},
 	{"config", kindString},
@@ -73,6 +74,9 @@ type Settings struct {
 	Engine      string
 	DefaultDeny *bool
 	Egress      *bool
+	// Strict makes helm-netpol's warnings errors (--strict): Argo CD shows a plugin's
+	// stderr only when it fails.
+	Strict      *bool
 	ValuesFiles []string
 	ReleaseName string
 	// Config is a whole helm-netpol config document (DESIGN §2), the lowest layer.
@@ -273,6 +277,8 @@ func settingsOf(given map[string][]value) (Settings, error) {
 				s.DefaultDeny = b
 			case "egress":
 				s.Egress = b
+			case "strict":
+				s.Strict = b
 			}
 		case kindArray:
 			for _, f := range v.array {

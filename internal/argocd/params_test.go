@@ -29,6 +29,7 @@ func TestParseEnv(t *testing.T) {
 		{name: "engine empty is unset", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"engine","string":""}]`}},
 		{name: "default-deny", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"default-deny","string":"true"}]`}, want: Settings{DefaultDeny: ptr(true)}},
 		{name: "egress", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"egress","string":"false"}]`}, want: Settings{Egress: ptr(false)}},
+		{name: "strict", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"strict","string":"true"}]`}, want: Settings{Strict: ptr(true)}},
 		{name: "values-files", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"values-files","array":["a.yaml","../b.yaml"]}]`}, want: Settings{ValuesFiles: []string{"a.yaml", "../b.yaml"}}},
 		{name: "values-files empty", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"values-files","array":[]}]`}, want: Settings{ValuesFiles: []string{}}},
 		{name: "release-name", environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"release-name","string":"ctrl"}]`}, want: Settings{ReleaseName: "ctrl"}},
@@ -36,16 +37,16 @@ func TestParseEnv(t *testing.T) {
 		{
 			name: "all parameters at once",
 			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"enabled","string":"true"},{"name":"engine","string":"calico"},` +
-				`{"name":"default-deny","string":"true"},{"name":"egress","string":"true"},{"name":"values-files","array":["v.yaml"]},` +
+				`{"name":"default-deny","string":"true"},{"name":"egress","string":"true"},{"name":"strict","string":"false"},{"name":"values-files","array":["v.yaml"]},` +
 				`{"name":"release-name","string":"r"},{"name":"config","string":"ports: {metrics: 9090}"}]`},
-			want: Settings{Enabled: ptr(true), Engine: "calico", DefaultDeny: ptr(true), Egress: ptr(true), ValuesFiles: []string{"v.yaml"}, ReleaseName: "r", Config: "ports: {metrics: 9090}"},
+			want: Settings{Enabled: ptr(true), Engine: "calico", DefaultDeny: ptr(true), Egress: ptr(true), Strict: ptr(false), ValuesFiles: []string{"v.yaml"}, ReleaseName: "r", Config: "ports: {metrics: 9090}"},
 		},
 		{
 			name: "every parameter as a plugin env variable",
 			environ: []string{"ARGOCD_ENV_NETPOL_ENABLED=true", "ARGOCD_ENV_NETPOL_ENGINE=cilium", "ARGOCD_ENV_NETPOL_DEFAULT_DENY=false",
-				"ARGOCD_ENV_NETPOL_EGRESS=true", "ARGOCD_ENV_NETPOL_VALUES_FILES=a.yaml, b.yaml,,", "ARGOCD_ENV_NETPOL_RELEASE_NAME=r",
+				"ARGOCD_ENV_NETPOL_EGRESS=true", "ARGOCD_ENV_NETPOL_STRICT=true", "ARGOCD_ENV_NETPOL_VALUES_FILES=a.yaml, b.yaml,,", "ARGOCD_ENV_NETPOL_RELEASE_NAME=r",
 				"ARGOCD_ENV_NETPOL_CONFIG=networkPolicy: {}"},
-			want: Settings{Enabled: ptr(true), Engine: "cilium", DefaultDeny: ptr(false), Egress: ptr(true), ValuesFiles: []string{"a.yaml", "b.yaml"}, ReleaseName: "r", Config: "networkPolicy: {}"},
+			want: Settings{Enabled: ptr(true), Engine: "cilium", DefaultDeny: ptr(false), Egress: ptr(true), Strict: ptr(true), ValuesFiles: []string{"a.yaml", "b.yaml"}, ReleaseName: "r", Config: "networkPolicy: {}"},
 		},
 		{
 			name:    "parameter and variable agree",
@@ -99,18 +100,18 @@ func TestParseEnvRefuses(t *testing.T) {
 		{
 			name:    "unknown parameter",
 			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"engin","string":"cilium"}]`},
-			want:    []string{`helm-netpol: argocd: parameter engin: unknown parameter: want one of enabled, engine, default-deny, egress, values-files, release-name, config`},
+			want:    []string{`helm-netpol: argocd: parameter engin: unknown parameter: want one of enabled, engine, default-deny, egress, strict, values-files, release-name, config`},
 		},
 		{
 			name:    "a Helm-style map parameter is unknown",
 			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"helm-parameters","map":{"image.tag":"v1"}}]`},
-			want:    []string{`helm-netpol: argocd: parameter helm-parameters: unknown parameter: want one of enabled, engine, default-deny, egress, values-files, release-name, config`},
+			want:    []string{`helm-netpol: argocd: parameter helm-parameters: unknown parameter: want one of enabled, engine, default-deny, egress, strict, values-files, release-name, config`},
 		},
 		{
 			name:    "unknown plugin env variable",
 			environ: []string{"ARGOCD_ENV_NETPOL_DEFAULTDENY=true"},
 			want: []string{`helm-netpol: argocd: ARGOCD_ENV_NETPOL_DEFAULTDENY: unknown variable: want one of ARGOCD_ENV_NETPOL_ENABLED, ARGOCD_ENV_NETPOL_ENGINE, ` +
-				`ARGOCD_ENV_NETPOL_DEFAULT_DENY, ARGOCD_ENV_NETPOL_EGRESS, ARGOCD_ENV_NETPOL_VALUES_FILES, ARGOCD_ENV_NETPOL_RELEASE_NAME, ARGOCD_ENV_NETPOL_CONFIG`},
+				`ARGOCD_ENV_NETPOL_DEFAULT_DENY, ARGOCD_ENV_NETPOL_EGRESS, ARGOCD_ENV_NETPOL_STRICT, ARGOCD_ENV_NETPOL_VALUES_FILES, ARGOCD_ENV_NETPOL_RELEASE_NAME, ARGOCD_ENV_NETPOL_CONFIG`},
 		},
 		{
 			name:    "a parameter given twice",
@@ -178,6 +179,11 @@ func TestParseEnvRefuses(t *testing.T) {
 			want:    []string{`helm-netpol: argocd: parameter egress: "on" is not a boolean: want true or false`},
 		},
 		{
+			name:    "strict TRUE",
+			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"strict","string":"TRUE"}]`},
+			want:    []string{`helm-netpol: argocd: parameter strict: "TRUE" is not a boolean: want true or false`},
+		},
+		{
 			name:    "values-files as a string",
 			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"values-files","string":"a.yaml"}]`},
 			want:    []string{`helm-netpol: argocd: parameter values-files: is an array parameter: set array:, not string:`},
@@ -207,9 +213,9 @@ func TestParseEnvRefuses(t *testing.T) {
 			environ: []string{"ARGOCD_ENV_NETPOL_EGRES=true",
 				`ARGOCD_APP_PARAMETERS=[{"name":"engine","string":"calcio"},{"name":"default-deny","string":"yes"},{"name":"x","string":""}]`},
 			want: []string{
-				`helm-netpol: argocd: parameter x: unknown parameter: want one of enabled, engine, default-deny, egress, values-files, release-name, config`,
+				`helm-netpol: argocd: parameter x: unknown parameter: want one of enabled, engine, default-deny, egress, strict, values-files, release-name, config`,
 				`helm-netpol: argocd: ARGOCD_ENV_NETPOL_EGRES: unknown variable: want one of ARGOCD_ENV_NETPOL_ENABLED, ARGOCD_ENV_NETPOL_ENGINE, ` +
-					`ARGOCD_ENV_NETPOL_DEFAULT_DENY, ARGOCD_ENV_NETPOL_EGRESS, ARGOCD_ENV_NETPOL_VALUES_FILES, ARGOCD_ENV_NETPOL_RELEASE_NAME, ARGOCD_ENV_NETPOL_CONFIG`,
+					`ARGOCD_ENV_NETPOL_DEFAULT_DENY, ARGOCD_ENV_NETPOL_EGRESS, ARGOCD_ENV_NETPOL_STRICT, ARGOCD_ENV_NETPOL_VALUES_FILES, ARGOCD_ENV_NETPOL_RELEASE_NAME, ARGOCD_ENV_NETPOL_CONFIG`,
 				`helm-netpol: argocd: parameter engine: "calcio" is not an engine: want one of kubernetes, cilium, calico, clusterNetworkPolicy`,
 				`helm-netpol: argocd: parameter default-deny: "yes" is not a boolean: want true or false`,
 			},
@@ -234,7 +240,7 @@ func TestLayer(t *testing.T) {
 		want string
 	}{
 		{name: "nothing set makes no layer"},
-		{name: "values files and release name make no layer", s: Settings{ValuesFiles: []string{"a.yaml"}, ReleaseName: "r"}},
+		{name: "values files, release name and strict make no layer", s: Settings{ValuesFiles: []string{"a.yaml"}, ReleaseName: "r", Strict: ptr(true)}},
 		{name: "a blank config makes no layer", s: Settings{Config: "\n  \n"}},
 		{
 			name: "config alone is passed as written",

@@ -37,11 +37,13 @@ ARGOCD_APP_PARAMETERS or as ARGOCD_ENV_NETPOL_<NAME> variables:
   engine         kubernetes|cilium|calico|clusterNetworkPolicy
   default-deny   true|false    networkPolicy.defaultDeny.enabled
   egress         true|false    networkPolicy.egress.enabled
+  strict         true|false    helm-netpol --strict: warnings fail the render
   values-files   [files]       helm -f, relative to the chart (a variable: comma-separated)
   release-name   name          the release name, instead of ARGOCD_APP_NAME
   config         YAML          a whole helm-netpol config document
 
-They make one --config layer, release-wide, below the chart's own annotations.
+enabled, engine, default-deny, egress and config make one --config layer, release-wide,
+below the chart's own annotations.
 
 Flags:
 `
@@ -323,6 +325,9 @@ func (c *Command) generate() error {
 	netpolArgs := []string{"post-render", "--release", release}
 	if namespace != "" {
 		netpolArgs = append(netpolArgs, "--namespace", namespace)
+	}
+	if s.Strict != nil && *s.Strict {
+		netpolArgs = append(netpolArgs, "--strict")
 	}
 	var layerPath string
 	if layer != nil {

@@ -126,6 +126,7 @@ func TestGenerate(t *testing.T) {
 		"FAKE_NETPOL_LAYER_COPY=" + layer,
 		`ARGOCD_APP_PARAMETERS=[{"name":"engine","string":"cilium"},{"name":"values-files","array":["values-prod.yaml","../../values/common.yaml"]}]`,
 		"ARGOCD_ENV_NETPOL_DEFAULT_DENY=true",
+		"ARGOCD_ENV_NETPOL_STRICT=true",
 	}, "generate")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -143,14 +144,14 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("helm ran in %s, want the app folder %s", got, s.app)
 	}
 	got := s.netpol.args(t)
-	if len(got) != 7 || got[5] != "--config" || filepath.Base(got[6]) != layerFile {
-		t.Fatalf("helm-netpol arguments %q: want post-render --release rel --namespace ctrl-system --config .../%s", got, layerFile)
+	if len(got) != 8 || got[6] != "--config" || filepath.Base(got[7]) != layerFile {
+		t.Fatalf("helm-netpol arguments %q: want post-render --release rel --namespace ctrl-system --strict --config .../%s", got, layerFile)
 	}
-	if diff := cmp.Diff([]string{"post-render", "--release", "rel", "--namespace", "ctrl-system"}, got[:5]); diff != "" {
+	if diff := cmp.Diff([]string{"post-render", "--release", "rel", "--namespace", "ctrl-system", "--strict"}, got[:6]); diff != "" {
 		t.Errorf("helm-netpol arguments (-want +got):\n%s", diff)
 	}
-	if _, err := os.Stat(got[6]); !os.IsNotExist(err) {
-		t.Errorf("the layer %s is still there after the run", got[6])
+	if _, err := os.Stat(got[7]); !os.IsNotExist(err) {
+		t.Errorf("the layer %s is still there after the run", got[7])
 	}
 	b, err := os.ReadFile(layer)
 	if err != nil {
