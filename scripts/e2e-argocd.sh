@@ -17,6 +17,9 @@
 #                             chart refuses: non-zero, nothing on stdout, the reason on stderr
 #   argocd-init-dependencies  an umbrella chart with a file:// dependency: init builds it,
 #                             generate covers the subchart's workload
+#   argocd-sidecar-patch      argocd/repo-server-patch.yaml applied with kustomize to the parts
+#                             of the stock argocd-repo-server it meets: the sidecar, its
+#                             mounts and the cmp-tmp volume added, nothing of the stock lost
 #   argocd-image              scripts/image.sh twice (same digest), unpacked with crane export:
 #                             the files, the config, no shell; the unpacked plugin.yaml's
 #                             commands run with only the unpacked /usr/local/bin on PATH
@@ -213,6 +216,70 @@ step_argocd_init_dependencies() {
 		{ echo "no NetworkPolicy for the subchart's Deployment rel-controller (parameter enabled): $(tail_of "$out")"; return 1; }
 }
 
+step_argocd_sidecar_patch() {
+	local dir=$work/argocd-sidecar out=$work/argocd-sidecar.yaml err=$work/argocd-sidecar.err
+	mkdir -p "$dir" && cp argocd/repo-server-patch.yaml "$dir/patch.yaml" ||
+		{ echo "could not set up $dir"; return 1; }
+	# The parts of the stock argocd-repo-server Deployment the patch meets.
+	cat >"$dir/repo-server.yaml" <<-'EOF'
+		apiVersion: apps/v1
+		kind: Deployment
+		metadata:
+		  name: argocd-repo-server
+		  namespace: argocd
+		spec:
+		  selector:
+		    matchLabels: {app.kubernetes.io/name: argocd-repo-server}
+		  template:
+		    metadata:
+		      labels: {app.kubernetes.io/name: argocd-repo-server}
+		    spec:
+		      initContainers:
+		      - name: copyutil
+		        image: quay.io/argoproj/argocd:v3.1.0
+		        command: [/bin/cp, -n, /usr/local/bin/argocd, /var/run/argocd/argocd-cmp-server]
+		        volumeMounts: [{mountPath: /var/run/argocd, name: var-files}]
+		      containers:
+		      - name: argocd-repo-server
+		        image: quay.io/argoproj/argocd:v3.1.0
+		        volumeMounts:
+		        - {mountPath: /tmp, name: tmp}
+		        - {mountPath: /home/argocd/cmp-server/plugins, name: plugins}
+		      volumes:
+		      - {name: tmp, emptyDir: {}}
+		      - {name: var-files, emptyDir: {}}
+		      - {name: plugins, emptyDir: {}}
+	EOF
+	printf '%s\n' 'apiVersion: kustomize.config.k8s.io/v1beta1' 'kind: Kustomization' \
+		'resources: [repo-server.yaml]' 'patches: [{path: patch.yaml}]' >"$dir/kustomization.yaml"
+	"$root/.bin/kustomize" build "$dir" >"$out" 2>"$err" ||
+		{ echo "kustomize build with argocd/repo-server-patch.yaml exited $?: $(tail_of "$err")"; return 1; }
+	# The containers, their mounts and the volumes, one line each, from the block style
+	# kustomize writes.
+	local got want
+	got=$(awk '
+		/^      containers:$/ { section = "container"; next }
+		/^      initContainers:$/ { section = "init"; next }
+		/^      volumes:$/ { section = "volume"; next }
+		section == "container" && /^      - / { cmds = ""; sub(/^      - /, "        ") }
+		section == "container" && /^        command:$/ { incmd = 1; next }
+		incmd && /^        - / { cmds = cmds " " $2; next }
+		{ incmd = 0 }
+		section == "container" && /^        name: / { name = $2; print "container " name; if (cmds != "") print "command " name cmds }
+		section == "container" && /^          name: / { print "mount " name " " $2 }
+		section == "volume" && /^      - / { sub(/^      - /, "        ") }
+		section == "volume" && /^        name: / { print "volume " $2 }
+	' "$out" | LC_ALL=C sort | tr '\n' ' ')
+	want="command helm-netpol /var/run/argocd/argocd-cmp-server container argocd-repo-server container helm-netpol "
+	want+="mount argocd-repo-server plugins mount argocd-repo-server tmp "
+	want+="mount helm-netpol cmp-tmp mount helm-netpol plugins mount helm-netpol var-files "
+	want+="volume cmp-tmp volume plugins volume tmp volume var-files "
+	[ "$got" = "$want" ] ||
+		{ echo "the patched Deployment has: $got; want: $want"; return 1; }
+	doc_with "$out" '^          runAsUser: 999$' '^          readOnlyRootFilesystem: true$' ||
+		{ echo "the sidecar does not run as uid 999 with a read-only root: $(tail_of "$out")"; return 1; }
+}
+
 # argocd_image_env CONFIG_JSON: the image config's Env, one variable a line.
 argocd_image_env() {
 	grep -o '"Env":\[[^]]*\]' "$1" | sed 's/^"Env":\[//; s/\]$//' | sed 's/","/\n/g' | sed 's/^"//; s/"$//'
@@ -312,6 +379,7 @@ argocd_steps() {
 	run_step argocd-env step_argocd_env
 	run_step argocd-bad-parameter step_argocd_bad_parameter
 	run_step argocd-init-dependencies step_argocd_init_dependencies
+	run_step argocd-sidecar-patch step_argocd_sidecar_patch
 	run_step argocd-image step_argocd_image
 	if reason=$(argocd_root_unavailable); then
 		skip argocd-image-root "$reason"
