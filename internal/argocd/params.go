@@ -105,12 +105,21 @@ type appParameter struct {
 func ParseEnv(environ []string) (Settings, error) {
 	var errs []error
 	given := map[string][]value{}
-	// Sorted, so that the problems come in one order whatever the environment's: the
+	// A variable set twice counts once, the last, as for exec; and they are read in name
+	// order, so that the problems come in one order whatever the environment's: the
 	// parameters' first.
-	environ = append([]string(nil), environ...)
-	sort.Strings(environ)
+	env := map[string]string{}
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := env[k]
 		switch {
 		case k == envParameters:
 			vals, err := parseParameters(v)

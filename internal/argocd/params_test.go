@@ -54,6 +54,11 @@ func TestParseEnv(t *testing.T) {
 			want:    Settings{Engine: "cilium"},
 		},
 		{
+			name:    "a variable set twice counts once, the last",
+			environ: []string{"ARGOCD_ENV_NETPOL_ENGINE=calcio", "ARGOCD_ENV_NETPOL_ENGINE=calico"},
+			want:    Settings{Engine: "calico"},
+		},
+		{
 			name:    "unknown fields of an entry are Argo CD's business",
 			environ: []string{`ARGOCD_APP_PARAMETERS=[{"name":"engine","string":"cilium","future":1}]`},
 			want:    Settings{Engine: "cilium"},

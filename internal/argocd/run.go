@@ -134,7 +134,8 @@ func (c *Command) Run(args []string) int {
 	return exitInput
 }
 
-// exitError ends a run with a child's exit code.
+// exitError ends a run whose child (helm or helm-netpol) failed and has said why on
+// stderr: msg adds which one, code is the exit code.
 type exitError struct {
 	code int
 	msg  string
