@@ -15,6 +15,7 @@ import (
 	"runtime/metrics"
 	"strings"
 
+	"github.com/helm-netpol/helm-netpol/internal/argocd"
 	"github.com/helm-netpol/helm-netpol/transform"
 )
 
@@ -45,6 +46,8 @@ Usage:
                                                         for what a Flux post-render can do
   helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
                                                         plugin netpol-postrender for this binary
+  helm-netpol argocd init|generate                      run as an Argo CD Config Management
+                                                        Plugin (docs/argocd.md)
   helm-netpol version                                   version and commit
 
 A ResourceList on stdin is answered as a KRM exec function (kustomize, kpt); a
@@ -101,6 +104,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "post-render", "policies", "flux-patches", "report":
 	case "install-postrenderer":
 		return installPostRenderer(args, stdout, stderr)
+	case "argocd":
+		return argocd.Main(args, stdout, stderr)
 	case "version":
 		fmt.Fprintf(stdout, "helm-netpol %s (commit %s)\n", version, commit)
 		return exitOK

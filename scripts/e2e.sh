@@ -19,6 +19,8 @@
 #                              .prov, installed with --verify=false) ; helm4 template
 #   helm4-plugin-signed        (needs gpg) a throwaway key signs the tarball; helm4 plugin
 #                              verify, then helm4 plugin install with verification on
+#   argocd-*                   the Argo CD Config Management Plugin and its sidecar image
+#                              (scripts/e2e-argocd.sh)
 #
 # Each Helm installation gets its own temporary HELM_CACHE_HOME, HELM_CONFIG_HOME,
 # HELM_DATA_HOME and HELM_PLUGINS: the user's Helm setup is never read or written, Helm 3
@@ -151,6 +153,9 @@ plain_render() {
 
 # plugin_version: the version in plugins/netpol-postrender/plugin.yaml.
 plugin_version() { sed -n 's/^version:[[:space:]]*//p' plugins/netpol-postrender/plugin.yaml; }
+
+# The Argo CD steps.
+source scripts/e2e-argocd.sh
 
 # Steps print their failure reason on stdout and return non-zero. They run inside
 # `if`, where set -e does not apply, so every command is checked explicitly.
@@ -448,6 +453,7 @@ if command -v gpg >/dev/null; then
 else
 	skip helm4-plugin-signed "gpg is not on PATH"
 fi
+argocd_steps
 
 summary
 [ "$failed" -eq 0 ]

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the pinned tools that scripts/e2e.sh uses into .bin/ at the repository root
-# (git-ignored): helm3, helm4 and kustomize, each built with `go install` from its module.
+# (git-ignored): helm3, helm4, kustomize and crane, each built with `go install` from its
+# module.
 # A tool already in .bin/ that was built from the same module version, Go version and
 # ldflags is kept, so a second run takes well under a second. Needs Go 1.26 and the Go
-# module proxy (or a module cache that already holds the three modules).
+# module proxy (or a module cache that already holds the modules).
 #
-# Usage: scripts/tools.sh [helm3|helm4|kustomize ...]   (no argument: all three)
+# Usage: scripts/tools.sh [helm3|helm4|kustomize|crane ...]   (no argument: all four)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +16,8 @@ HELM3_VERSION=v3.22.0
 HELM4_VERSION=v4.3.1
 # v5.8.3 declares go 1.27.0; v5.8.2 is the newest v5.8 patch that builds with Go 1.26.
 KUSTOMIZE_VERSION=v5.8.2
+# crane builds the Argo CD sidecar image without a container daemon (scripts/image.sh).
+CRANE_VERSION=v0.22.1
 
 log() { printf 'tools.sh: %s\n' "$*" >&2; }
 
@@ -37,6 +40,7 @@ helm4_ldflags+=" -X helm.sh/helm/v4/internal/version.metadata="
 helm4_ldflags+=" -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
 
 kustomize_ldflags="-s -w"
+crane_ldflags="-s -w"
 
 # current NAME MODULE VERSION STAMP: true when .bin/NAME is a Go binary built from
 # MODULE@VERSION and its stamp file records the same build (go install -trimpath keeps
@@ -80,12 +84,13 @@ trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
 command -v go >/dev/null || { log "go is not on PATH; Go 1.26 is needed to build the tools"; exit 1; }
 
 tools=("$@")
-[ ${#tools[@]} -gt 0 ] || tools=(helm3 helm4 kustomize)
+[ ${#tools[@]} -gt 0 ] || tools=(helm3 helm4 kustomize crane)
 for t in "${tools[@]}"; do
 	case $t in
 	helm3) install_tool helm3 helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm "$HELM3_VERSION" "$helm3_ldflags" ;;
 	helm4) install_tool helm4 helm.sh/helm/v4 helm.sh/helm/v4/cmd/helm "$HELM4_VERSION" "$helm4_ldflags" ;;
 	kustomize) install_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" "$kustomize_ldflags" ;;
-	*) log "unknown tool $t (want helm3, helm4 or kustomize)"; exit 2 ;;
+	crane) install_tool crane github.com/google/go-containerregistry github.com/google/go-containerregistry/cmd/crane "$CRANE_VERSION" "$crane_ldflags" ;;
+	*) log "unknown tool $t (want helm3, helm4, kustomize or crane)"; exit 2 ;;
 	esac
 done
