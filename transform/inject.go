@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"fmt"
 	"reflect"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
@@ -286,7 +285,7 @@ func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manif
 		if !o.IsWorkload() {
 			l := layers[0]
 			if release != nil && !reflect.DeepEqual(release.Tree, l.Tree) {
-				r.fs.Errorf(o.ID(), "annotation "+manifest.AnnotationConfig, fmt.Sprintf("a second release-wide config that differs from the one on %s: keep one, or move each to the workload it is for", release.Object))
+				r.fs.Errorf(o.ID(), "annotation "+manifest.AnnotationConfig, "a second release-wide config that differs from the one on %s: keep one, or move each to the workload it is for", release.Object)
 				continue
 			}
 			if release == nil {
@@ -333,7 +332,7 @@ func (r *run) renderAll(policies []*plan.Policy, st *stream, removed map[*yaml.R
 				object = p.Workload.ID()
 			}
 			for _, e := range findings.SplitErrors(err) {
-				r.fs.Errorf(object, "engine "+string(p.Engine), e.Error())
+				r.fs.Errorf(object, "engine "+string(p.Engine), "%s", e.Error())
 			}
 			continue
 		}

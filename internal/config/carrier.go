@@ -26,7 +26,7 @@ func ReadCarrier(o *manifest.Object, fs *findings.List) (layers []*Layer, remove
 		}
 		text := f.Value.YNode().Value
 		if _, err := meta.Pipe(yaml.Clear(manifest.AnnotationConfig)); err != nil {
-			fs.Errorf(o.ID(), where, err.Error())
+			fs.Errorf(o.ID(), where, "%s", err.Error())
 			return
 		}
 		if len(meta.Content()) == 0 {
@@ -40,7 +40,7 @@ func ReadCarrier(o *manifest.Object, fs *findings.List) (layers []*Layer, remove
 		l, err := ParseLayer([]byte(text), level, o.ID(), where)
 		if err != nil {
 			for _, e := range findings.SplitErrors(err) {
-				fs.Errorf(o.ID(), where, e.Error())
+				fs.Errorf(o.ID(), where, "%s", e.Error())
 			}
 		}
 		if l != nil {

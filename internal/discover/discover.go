@@ -367,7 +367,7 @@ func DiscoverAll(d *Discovery, objects []*manifest.Object, fs *findings.List) []
 			dec = decodeObject(o)
 		}
 		if dec.err != nil {
-			fs.Errorf(o.ID(), dec.where, dec.err.Error())
+			fs.Errorf(o.ID(), dec.where, "%s", dec.err.Error())
 			continue
 		}
 		switch {

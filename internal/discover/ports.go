@@ -1,7 +1,6 @@
 package discover
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
@@ -106,7 +105,7 @@ func (d *Discovery) RolePorts(w *Workload, m *config.Merged, fs *findings.List) 
 		if l := m.Origin(path); l != nil && l.Object != w.ID() {
 			from = " (from " + l.Source() + ")"
 		}
-		fs.Errorf(w.ID(), path, fmt.Sprintf("%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, PortList(found), how, path))
+		fs.Errorf(w.ID(), path, "%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, PortList(found), how, path)
 	}
 
 	// webhook

@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -53,7 +54,7 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// findings collects findings without duplicates, in the order they were found.
+// List collects findings without duplicates, in the order they were found.
 type List struct {
 	List []Finding
 	seen map[Finding]bool
@@ -71,13 +72,23 @@ func (fs *List) add(sev Severity, object, where, what string) {
 	fs.List = append(fs.List, f)
 }
 
-func (fs *List) Errorf(object, where, what string) { fs.add(SeverityError, object, where, what) }
+// Errorf records an error about object at where (a field path or annotation), its text
+// formatted as fmt.Sprintf formats it.
+func (fs *List) Errorf(object, where, format string, args ...any) {
+	fs.add(SeverityError, object, where, fmt.Sprintf(format, args...))
+}
 
-func (fs *List) Warnf(object, where, what string) { fs.add(SeverityWarning, object, where, what) }
+// Warnf records a warning, which --strict turns into an error.
+func (fs *List) Warnf(object, where, format string, args ...any) {
+	fs.add(SeverityWarning, object, where, fmt.Sprintf(format, args...))
+}
 
-func (fs *List) Infof(object, where, what string) { fs.add(SeverityInfo, object, where, what) }
+// Infof records a note, shown by report only.
+func (fs *List) Infof(object, where, format string, args ...any) {
+	fs.add(SeverityInfo, object, where, fmt.Sprintf(format, args...))
+}
 
-// errors returns the error findings (and the warnings too when strict) as one error, or nil.
+// Errors returns the error findings (and the warnings too when strict) as one error, or nil.
 func (fs *List) Errors(strict bool) error {
 	var errs Errors
 	for _, f := range fs.List {

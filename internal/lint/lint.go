@@ -71,11 +71,11 @@ func (l *Linter) lintOverlap(c *plan.Coverage) {
 		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
 		case w.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), what+" (a hook or test pod)")
+			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "%s", what+" (a hook or test pod)")
 		case c.W.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), fmt.Sprintf("the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID()))
+			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID())
 		default:
-			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), what+": give the two workloads' pods distinct labels")
+			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), "%s", what+": give the two workloads' pods distinct labels")
 		}
 	}
 }
@@ -118,7 +118,7 @@ func (l *Linter) lintAddressFamilies(c *plan.Coverage) {
 			if v6 > 0 {
 				family = "IPv6"
 			}
-			l.FS.Warnf(c.W.ID(), list.path, fmt.Sprintf("every CIDR is %s: on a dual-stack cluster the other family stays closed", family))
+			l.FS.Warnf(c.W.ID(), list.path, "every CIDR is %s: on a dual-stack cluster the other family stays closed", family)
 		}
 	}
 }
@@ -161,7 +161,7 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 			t.hasRole = t.hasRole || c.Roles[role]
 			t.nonHook = t.nonHook || c.W.Hook == nil
 			if !c.Roles[role] {
-				l.FS.Infof(c.W.ID(), path, fmt.Sprintf("ignored: the workload has no %s port", role))
+				l.FS.Infof(c.W.ID(), path, "ignored: the workload has no %s port", role)
 			}
 		}
 	}
@@ -175,7 +175,7 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 		if u.role == discover.RoleOther {
 			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
 		}
-		l.FS.Errorf(t.layer.Object, t.layer.Where, fmt.Sprintf("%s: no workload this config covers %s", path, fix))
+		l.FS.Errorf(t.layer.Object, t.layer.Where, "%s: no workload this config covers %s", path, fix)
 	}
 }
 
@@ -201,7 +201,7 @@ func (l *Linter) CheckApiserver(covered []*plan.Coverage) {
 			if p6443 {
 				covers, misses = "6443", "443"
 			}
-			l.FS.Warnf(c.W.ID(), "networkPolicy.egress", fmt.Sprintf("apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers))
+			l.FS.Warnf(c.W.ID(), "networkPolicy.egress", "apiserver egress covers TCP %s but not %s: managed clusters listen on 443, kubeadm and OpenShift endpoints on 6443; make sure %s is the right one", covers, misses, covers)
 		}
 	}
 }
@@ -221,9 +221,9 @@ func (l *Linter) CheckChartPolicies(covered []*plan.Coverage, chart []*discover.
 			case np.Rewrite:
 			case !ingress && !(egress && c.Policy.EgressIsolated):
 			case np.KeepExisting:
-				l.FS.Infof(cp.ID(), "", fmt.Sprintf("kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID()))
+				l.FS.Infof(cp.ID(), "", "kept beside the policy for %s (networkPolicy.keepExisting): what it allows adds to the allowlist", c.W.ID())
 			default:
-				l.FS.Errorf(cp.ID(), "", fmt.Sprintf("the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID()))
+				l.FS.Errorf(cp.ID(), "", "the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID())
 			}
 		}
 	}

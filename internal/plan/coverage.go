@@ -46,7 +46,7 @@ func (pl *Planner) Cover(w *discover.Workload, release, own *config.Layer) *Cove
 	}
 	m, err := pl.merge(release, own)
 	if err != nil {
-		pl.FS.Errorf(w.ID(), "config", err.Error())
+		pl.FS.Errorf(w.ID(), "config", "%s", err.Error())
 		return nil
 	}
 	bad := false
@@ -56,9 +56,9 @@ func (pl *Planner) Cover(w *discover.Workload, release, own *config.Layer) *Cove
 	for _, e := range m.Validate() {
 		bad = true
 		if l := m.Origin(e.Path); l != nil {
-			pl.FS.Errorf(l.Object, l.Where, e.Error())
+			pl.FS.Errorf(l.Object, l.Where, "%s", e.Error())
 		} else {
-			pl.FS.Errorf(w.ID(), "config", e.Error())
+			pl.FS.Errorf(w.ID(), "config", "%s", e.Error())
 		}
 	}
 	if bad || !m.NetworkPolicy.Enabled {
@@ -71,9 +71,9 @@ func (pl *Planner) Cover(w *discover.Workload, release, own *config.Layer) *Cove
 	if w.Selector == nil {
 		what := "its pods carry no labels to select them by, and a policy without a selector would select every pod in the namespace"
 		if own != nil {
-			pl.FS.Errorf(w.ID(), w.SelectorField(), what+": give the pod template labels")
+			pl.FS.Errorf(w.ID(), w.SelectorField(), "%s", what+": give the pod template labels")
 		} else {
-			pl.FS.Warnf(w.ID(), w.SelectorField(), what+": skipped, it gets no policy")
+			pl.FS.Warnf(w.ID(), w.SelectorField(), "%s", what+": skipped, it gets no policy")
 		}
 		return nil
 	}

@@ -333,7 +333,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 				egressOn++
 			}
 			if e := c.Config.EngineOrDefault(); e != p.Engine {
-				pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", fmt.Sprintf("engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID()))
+				pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", "engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID())
 			}
 		}
 		switch egressOn {
@@ -347,7 +347,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 					off = append(off, c.W.ID())
 				}
 			}
-			pl.FS.Errorf(nsLabel(ns), "networkPolicy.defaultDeny", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+			pl.FS.Errorf(nsLabel(ns), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
 		}
 		// Helm 3 post-renders the release without its hooks; a stream in its framing that
 		// holds a hook is not that (helm template's output, say), and the hooks there get
