@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
-	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 )
 
@@ -212,18 +211,4 @@ from: [{namespaceSelector: {matchLabels: {`+strings.Repeat("x", 40)+`: "y"}}}]
 			wantErr: "networkPolicy.gate.from[0]: namespaceSelector: Cilium sees namespace labels under the key",
 		},
 	})
-}
-
-func TestCiliumPortsChunked(t *testing.T) {
-	r := plan.Rule{Origin: "networkPolicy.otherPorts"}
-	for i := range 45 {
-		r.Ports = append(r.Ports, plan.PortOf(int32(10000+i), "TCP"))
-	}
-	got, err := cilium.CiliumPorts(&plan.Policy{}, r, true, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || len(got[0].Ports) != cilium.CiliumMaxPorts || len(got[1].Ports) != 5 {
-		t.Errorf("45 ports: got %d entries, want 40 ports then 5", len(got))
-	}
 }

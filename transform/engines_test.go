@@ -103,19 +103,19 @@ func TestNumericPorts(t *testing.T) {
 	named := intstr.FromString("metrics")
 	p := &plan.Policy{For: "apps/v1/Deployment/ctrl", Workload: ctrlWorkload()}
 	r := plan.Rule{Origin: "networkPolicy.additionalIngress[0]", Ports: []networkingv1.NetworkPolicyPort{{Port: &named}}}
-	got, err := engine.NumericPorts(p, r, true, config.EngineCilium)
+	got, err := engine.NumericPorts(p, r, plan.Ingress, config.EngineCilium)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]engine.NumericPort{{Protocol: corev1.ProtocolTCP, Port: 8080}}, got); diff != "" {
 		t.Errorf("a named ingress port resolves to the workload's port (-want +got):\n%s", diff)
 	}
-	if _, err := engine.NumericPorts(p, r, false, config.EngineCilium); err == nil || !strings.Contains(err.Error(), `networkPolicy.additionalIngress[0].ports[0]: named port "metrics"`) {
+	if _, err := engine.NumericPorts(p, r, plan.Egress, config.EngineCilium); err == nil || !strings.Contains(err.Error(), `networkPolicy.additionalIngress[0].ports[0]: named port "metrics"`) {
 		t.Errorf("a named egress port: error = %v, want one naming the port", err)
 	}
 	unknown := intstr.FromString("grpc")
 	r.Ports[0].Port = &unknown
-	if _, err := engine.NumericPorts(p, r, true, config.EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
+	if _, err := engine.NumericPorts(p, r, plan.Ingress, config.EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
 		t.Errorf("an undeclared named ingress port: error = %v, want one saying so", err)
 	}
 }

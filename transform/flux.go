@@ -52,7 +52,7 @@ func targetOf(o *manifest.Object) fluxTarget {
 // FluxPatches returns a HelmRelease spec.postRenderers block of kustomize patches doing what
 // patches can of the post-render of input.
 func FluxPatches(input []byte, opts Options) ([]byte, *Result, error) {
-	_, res, err := inject(input, opts, true)
+	_, res, err := inject(input, opts, generatedOnly)
 	if err != nil {
 		return nil, res, err
 	}

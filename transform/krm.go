@@ -29,7 +29,7 @@ func isResourceList(s *manifest.Stream) bool {
 // back. A helm-netpol.io/config annotation on the functionConfig (of any kind) is a
 // release-wide config. The items keep the annotations kustomize put on them, and no
 // index annotation is added.
-func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte, *Result, error) {
+func processResourceList(input []byte, opts Options, want output) ([]byte, *Result, error) {
 	opts.keepText = false // the ResourceList writer encodes the items' trees itself
 	var configErrs findings.Errors
 	rw := &kio.ByteReadWriter{Reader: bytes.NewReader(input), OmitReaderAnnotations: true, KeepReaderAnnotations: true}
@@ -67,7 +67,7 @@ func processResourceList(input []byte, opts Options, onlyGenerated bool) ([]byte
 	if err != nil {
 		return nil, &res, err
 	}
-	if onlyGenerated {
+	if want == generatedOnly {
 		out = res.Generated
 	}
 	var buf bytes.Buffer

@@ -34,12 +34,12 @@ func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 }
 
 func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
-	s, res, err := inject(input, opts, false)
+	s, res, err := inject(input, opts, wholeStream)
 	if err != nil {
 		return res, err
 	}
 	if isResourceList(s) {
-		out, res, err := processResourceList(input, opts, false)
+		out, res, err := processResourceList(input, opts, wholeStream)
 		if err == nil {
 			_, err = w.Write(out)
 		}
@@ -96,12 +96,12 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 
 // Policies runs the post-renderer on a whole stream and returns only what it generated.
 func Policies(input []byte, opts Options) ([]byte, *Result, error) {
-	s, res, err := inject(input, opts, true)
+	s, res, err := inject(input, opts, generatedOnly)
 	if err != nil {
 		return nil, res, err
 	}
 	if isResourceList(s) {
-		return processResourceList(input, opts, true)
+		return processResourceList(input, opts, generatedOnly)
 	}
 	generated, err := encodeAll(standalone(res), nil)
 	if err != nil {
@@ -112,9 +112,18 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	return buf.Bytes(), res, nil
 }
 
+// output is what a run writes: the whole stream, or only what it generated (policies,
+// report and flux-patches, whose objects are framed plainly).
+type output int
+
+const (
+	wholeStream output = iota
+	generatedOnly
+)
+
 // inject reads the stream, keeping only the documents the filter looks at (and of most of
 // those a stub), and runs it.
-func inject(input []byte, opts Options, plain bool) (*manifest.Stream, *Result, error) {
+func inject(input []byte, opts Options, want output) (*manifest.Stream, *Result, error) {
 	var stub manifest.Stubber
 	if !opts.fullTrees {
 		stub = discover.StubForDiscovery
@@ -124,7 +133,7 @@ func inject(input []byte, opts Options, plain bool) (*manifest.Stream, *Result, 
 		return nil, nil, err
 	}
 	opts.Format = s.Format
-	if plain {
+	if want == generatedOnly {
 		opts.Format = manifest.FormatPlain
 	}
 	if isResourceList(s) {

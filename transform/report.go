@@ -11,7 +11,7 @@ import (
 
 // BuildReport runs the post-render of input and reads back what its policies allow.
 func BuildReport(input []byte, opts Options) (*report.Report, error) {
-	_, res, err := inject(input, opts, true)
+	_, res, err := inject(input, opts, generatedOnly)
 	if err != nil {
 		return nil, err
 	}

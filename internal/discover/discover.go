@@ -406,7 +406,7 @@ func decodeObject(o *manifest.Object) *decoded {
 		dec.workload, dec.err = parseWorkload(o)
 	case o.APIVersion == "v1" && o.Kind == "Service":
 		dec.service = &corev1.ServiceSpec{}
-		if err := manifest.DecodeJSON(o, dec.service, true); err != nil {
+		if err := manifest.DecodeSpec(o, dec.service); err != nil {
 			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
 		}
 	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
@@ -414,7 +414,7 @@ func decodeObject(o *manifest.Object) *decoded {
 			return dec
 		}
 		dec.policy = &networkingv1.NetworkPolicy{}
-		if err := manifest.DecodeJSON(o, dec.policy, false); err != nil {
+		if err := manifest.DecodeJSON(o, dec.policy); err != nil {
 			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
 		}
 	default:

@@ -31,7 +31,7 @@ type NumericPort struct {
 // numericPorts returns the ports of a rule as numbers. A named port is resolved against the
 // workload's declared ports on ingress, where the workload is the destination; on egress the
 // name is a port of the peer, which the stream does not describe, so it is an error.
-func NumericPorts(p *plan.Policy, r plan.Rule, ingress bool, engine config.Engine) ([]NumericPort, error) {
+func NumericPorts(p *plan.Policy, r plan.Rule, dir plan.Direction, engine config.Engine) ([]NumericPort, error) {
 	var out []NumericPort
 	for i, port := range r.Ports {
 		np := NumericPort{Protocol: ProtocolOf(port.Protocol)}
@@ -42,7 +42,7 @@ func NumericPorts(p *plan.Policy, r plan.Rule, ingress bool, engine config.Engin
 			if port.EndPort != nil && *port.EndPort > np.Port {
 				np.End = *port.EndPort
 			}
-		case ingress && p.Workload != nil:
+		case dir == plan.Ingress && p.Workload != nil:
 			n, _, ok := p.Workload.Resolve(*port.Port)
 			if !ok {
 				return nil, fmt.Errorf("%s.ports[%d]: named port %q: the pods of %s declare no port of that name, and engine %s takes port numbers only: write the number", r.Origin, i, port.Port.StrVal, p.For, engine)

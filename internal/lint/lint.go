@@ -190,7 +190,11 @@ func (l *Linter) CheckApiserver(covered []*plan.Coverage) {
 		if (engine == config.EngineCilium || engine == config.EngineCalico) && a.ApiserverEnabled() {
 			continue
 		}
-		p443, p6443 := plan.ReachesApiserver(c.Policy.Egress, engine != config.EngineCilium)
+		by := plan.IPBlocksToo
+		if engine == config.EngineCilium {
+			by = plan.AnyAddressOnly
+		}
+		p443, p6443 := plan.ReachesApiserver(c.Policy.Egress, by)
 		switch {
 		case engine == config.EngineCilium && !p443 && !p6443:
 			l.FS.Errorf(c.W.ID(), "networkPolicy.egress", "no egress rule reaches the kube-apiserver, and Cilium does not match the apiserver's node addresses by CIDR unless the cluster sets policy-cidr-match-mode: nodes: keep networkPolicy.egress.apiserver.enabled (it renders toEntities: [kube-apiserver]), or add a rule allowing TCP 443 and 6443 to any destination")

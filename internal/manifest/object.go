@@ -62,19 +62,26 @@ func mapField(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
+// WorkloadKinds are the kinds that run pods.
 var WorkloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout"}
 
+// IsWorkloadKind tells whether a kind runs pods.
 func IsWorkloadKind(kind string) bool { return slices.Contains(WorkloadKinds, kind) }
 
-// decodeJSON decodes an object, or with spec only its spec, through JSON into a typed
-// Kubernetes struct.
-func DecodeJSON(o *Object, into any, spec bool) error {
+// DecodeJSON decodes an object through JSON into a typed Kubernetes struct.
+func DecodeJSON(o *Object, into any) error {
 	raw, err := NodeJSON(o.Node)
 	if err != nil {
 		return err
 	}
-	if !spec {
-		return json.Unmarshal(raw, into)
+	return json.Unmarshal(raw, into)
+}
+
+// DecodeSpec decodes an object's spec through JSON into a typed Kubernetes struct.
+func DecodeSpec(o *Object, into any) error {
+	raw, err := NodeJSON(o.Node)
+	if err != nil {
+		return err
 	}
 	var obj struct {
 		Spec json.RawMessage `json:"spec"`

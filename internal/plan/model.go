@@ -13,6 +13,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
+// Direction is the way traffic flows, seen from the pods a policy selects.
+type Direction string
+
+const (
+	Ingress Direction = "ingress"
+	Egress  Direction = "egress"
+)
+
 // Rule is one engine-agnostic allow rule: traffic on Ports (all ports when empty) from or
 // to Peers (anywhere when empty, unless Apiserver is set).
 type Rule struct {

@@ -275,16 +275,25 @@ func (pl *Planner) planRewrite(cp *discover.ChartPolicy, m *config.Merged) *Poli
 	return p
 }
 
-// reachesApiserver tells which of 443 and 6443 the egress rules allow toward an address
-// (an ipBlock, or anywhere). With cidrCounts false (Cilium) an ipBlock does not count.
-func ReachesApiserver(rules []Rule, cidrCounts bool) (p443, p6443 bool) {
+// Addresses says which egress peers reach the kube-apiserver by its address: any, or
+// also ipBlocks (the engines that match node addresses by CIDR).
+type Addresses int
+
+const (
+	AnyAddressOnly Addresses = iota // Cilium: CIDR rules skip node and host identities
+	IPBlocksToo
+)
+
+// ReachesApiserver tells which of 443 and 6443 the egress rules allow toward an address:
+// anywhere, or an ipBlock where the engine counts one.
+func ReachesApiserver(rules []Rule, by Addresses) (p443, p6443 bool) {
 	for _, r := range rules {
 		if r.Apiserver {
 			return true, true
 		}
 		address := len(r.Peers) == 0
 		for _, peer := range r.Peers {
-			if peer.IPBlock != nil && cidrCounts {
+			if peer.IPBlock != nil && by == IPBlocksToo {
 				address = true
 			}
 		}

@@ -102,10 +102,10 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		spec.Selector = sel
 	}
 	var err error
-	spec.Ingress, err = calicoList(p.Native.Ingress, p.Ingress, true)
+	spec.Ingress, err = calicoList(p.Native.Ingress, p.Ingress, plan.Ingress)
 	errs = append(errs, err)
 	if p.EgressIsolated {
-		spec.Egress, err = calicoList(p.Native.Egress, p.Egress, false)
+		spec.Egress, err = calicoList(p.Native.Egress, p.Egress, plan.Egress)
 		errs = append(errs, err)
 	}
 	return np, errors.Join(errs...)
@@ -113,14 +113,14 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 
 // calicoList is one direction's rules: the passthrough rules as written first, so that a
 // user's Deny or Pass takes effect, then the translated ones, each naming its config key.
-func calicoList(native []map[string]any, rules []plan.Rule, ingress bool) ([]any, error) {
+func calicoList(native []map[string]any, rules []plan.Rule, dir plan.Direction) ([]any, error) {
 	var out []any
 	for _, m := range native {
 		out = append(out, m)
 	}
 	var errs []error
 	for _, r := range rules {
-		translated, err := calicoRules(r, ingress)
+		translated, err := calicoRules(r, dir)
 		errs = append(errs, err)
 		for _, cr := range translated {
 			cr.Metadata = calicoOrigin(r.Origin)
@@ -140,7 +140,7 @@ func calicoOrigin(origin string) *calicoRuleMetadata {
 // calicoRules translates one rule. A Calico rule matches one protocol and ANDs everything it
 // says about the peer, so the rule becomes one Calico rule per peer and protocol; an
 // ipBlock's except would otherwise narrow the other peers too.
-func calicoRules(r plan.Rule, ingress bool) ([]calicoRule, error) {
+func calicoRules(r plan.Rule, dir plan.Direction) ([]calicoRule, error) {
 	if r.Apiserver {
 		return []calicoRule{{
 			Action:      calicoAllow,
@@ -172,7 +172,7 @@ func calicoRules(r plan.Rule, ingress bool) ([]calicoRule, error) {
 				ports = &calicoEntity{Ports: g.ports}
 			}
 			switch {
-			case ingress:
+			case dir == plan.Ingress:
 				cr.Source, cr.Destination = peer, ports
 			case peer == nil:
 				cr.Destination = ports

@@ -112,7 +112,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	var errs []error
 	var origins engine.RuleOrigins
 	for _, r := range p.Ingress {
-		peers, ports, err := ciliumTranslate(p, r, true, false)
+		peers, ports, err := ciliumTranslate(p, r, plan.Ingress, noL7)
 		errs = append(errs, err)
 		for _, ps := range peers {
 			origins.Add("ingress", len(spec.Ingress), r.Origin)
@@ -132,7 +132,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	}
 	dnsProxy := plan.HasToFQDNs(p.Native.Egress)
 	for _, r := range p.Egress {
-		peers, ports, err := ciliumTranslate(p, r, false, dnsProxy && r.DNS)
+		peers, ports, err := ciliumTranslate(p, r, plan.Egress, l7For(dnsProxy, r))
 		errs = append(errs, err)
 		for _, ps := range peers {
 			origins.Add("egress", len(spec.Egress), r.Origin)
@@ -151,9 +151,9 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 }
 
 // ciliumTranslate translates one rule: the peers of one Cilium rule per kind of peer, and
-// the ports they share. dns attaches the DNS proxy rule. On error it returns no peers.
-func ciliumTranslate(p *plan.Policy, r plan.Rule, ingress, dns bool) ([]ciliumPeers, []ciliumPortRule, error) {
-	ports, err := CiliumPorts(p, r, ingress, dns)
+// the ports they share. rules says which L7 rules to attach. On error it returns no peers.
+func ciliumTranslate(p *plan.Policy, r plan.Rule, dir plan.Direction, rules l7) ([]ciliumPeers, []ciliumPortRule, error) {
+	ports, err := ciliumPorts(p, r, dir, rules)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,9 +263,9 @@ func ciliumNamespaceLabel(key string) string {
 }
 
 // ciliumPorts translates the ports of a rule: numeric strings, upper-case protocols, "0" for
-// every port of a protocol. dns attaches the DNS proxy rule that toFQDNs depends on.
-func CiliumPorts(p *plan.Policy, r plan.Rule, ingress, dns bool) ([]ciliumPortRule, error) {
-	ports, err := engine.NumericPorts(p, r, ingress, config.EngineCilium)
+// every port of a protocol. rules == dnsProxyRule attaches the DNS proxy rule that toFQDNs depends on.
+func ciliumPorts(p *plan.Policy, r plan.Rule, dir plan.Direction, rules l7) ([]ciliumPortRule, error) {
+	ports, err := engine.NumericPorts(p, r, dir, config.EngineCilium)
 	if err != nil || len(ports) == 0 {
 		return nil, err
 	}
@@ -275,10 +275,27 @@ func CiliumPorts(p *plan.Policy, r plan.Rule, ingress, dns bool) ([]ciliumPortRu
 		for _, np := range ports[start:min(start+CiliumMaxPorts, len(ports))] {
 			pr.Ports = append(pr.Ports, ciliumPort{Port: strconv.Itoa(int(np.Port)), EndPort: np.End, Protocol: strings.ToUpper(string(np.Protocol))})
 		}
-		if dns {
+		if rules == dnsProxyRule {
 			pr.Rules = &ciliumL7Rules{DNS: []ciliumDNSRule{{MatchPattern: "*"}}}
 		}
 		out = append(out, pr)
 	}
 	return out, nil
+}
+
+// l7 says which L7 rules a rule's ports carry.
+type l7 int
+
+const (
+	noL7         l7 = iota
+	dnsProxyRule    // rules.dns: [{matchPattern: "*"}], which toFQDNs depends on
+)
+
+// l7For is the L7 rules of an egress rule: the DNS proxy rule on the DNS rule when the
+// policy needs the proxy.
+func l7For(dnsProxy bool, r plan.Rule) l7 {
+	if dnsProxy && r.DNS {
+		return dnsProxyRule
+	}
+	return noL7
 }

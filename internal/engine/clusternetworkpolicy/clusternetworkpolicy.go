@@ -147,7 +147,7 @@ func cnpIngressRule(p *plan.Policy, r plan.Rule, own metav1.LabelSelector) (cnpv
 		ns, pods := cnpSelectorPeer(peer, own)
 		rule.From = append(rule.From, cnpv1alpha2.ClusterNetworkPolicyIngressPeer{Namespaces: ns, Pods: pods})
 	}
-	protocols, err := cnpProtocols(p, r, true)
+	protocols, err := cnpProtocols(p, r, plan.Ingress)
 	errs = append(errs, err)
 	rule.Protocols = protocols
 	errs = append(errs, cnpCheckCounts(r, len(rule.From), len(rule.Protocols)))
@@ -188,7 +188,7 @@ func cnpEgressRule(p *plan.Policy, r plan.Rule, own metav1.LabelSelector) (cnpv1
 	if len(networks) > 0 {
 		rule.To = append(rule.To, cnpv1alpha2.ClusterNetworkPolicyEgressPeer{Networks: networks})
 	}
-	protocols, err := cnpProtocols(p, r, false)
+	protocols, err := cnpProtocols(p, r, plan.Egress)
 	errs = append(errs, err)
 	rule.Protocols = protocols
 	errs = append(errs, cnpCheckCounts(r, len(rule.To), len(rule.Protocols)))
@@ -209,8 +209,8 @@ func cnpSelectorPeer(peer networkingv1.NetworkPolicyPeer, own metav1.LabelSelect
 
 // cnpProtocols translates ports. A port without a number opens its whole protocol, which the
 // API says as the range 1-65535.
-func cnpProtocols(p *plan.Policy, r plan.Rule, ingress bool) ([]cnpv1alpha2.ClusterNetworkPolicyProtocol, error) {
-	ports, err := engine.NumericPorts(p, r, ingress, config.EngineClusterNetworkPolicy)
+func cnpProtocols(p *plan.Policy, r plan.Rule, dir plan.Direction) ([]cnpv1alpha2.ClusterNetworkPolicyProtocol, error) {
+	ports, err := engine.NumericPorts(p, r, dir, config.EngineClusterNetworkPolicy)
 	if err != nil {
 		return nil, err
 	}
