@@ -37,6 +37,9 @@ type Options struct {
 	// fullTrees says not to cut the kept trees down to stubs as the stream is read (tests
 	// compare the two ways).
 	fullTrees bool
+	// noQuickScan says to parse every document, none let through on the quick scan (tests
+	// compare the two ways).
+	noQuickScan bool
 	// keepText says the run keeps each generated object as its encoded text, and puts a
 	// stub of its identity in Result.Generated (ProcessTo, which only writes the text): on
 	// a stream of thousands of releases the policies' trees were a third of the heap.

@@ -128,7 +128,11 @@ func inject(input []byte, opts Options, want output) (*manifest.Stream, *Result,
 	if !opts.fullTrees {
 		stub = discover.StubForDiscovery
 	}
-	s, err := manifest.ReadStubs(input, relevant, passThrough, stub)
+	pass := passThrough
+	if opts.noQuickScan {
+		pass = nil
+	}
+	s, err := manifest.ReadStubs(input, relevant, pass, stub)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -203,15 +207,12 @@ func relevantKind(kind string) bool {
 	return false
 }
 
-// quickScanOn lets tests turn the quick scan off, to compare both paths.
-var quickScanOn = true
-
 // passThrough tells whether a document can go through without being parsed: the quick scan
 // vouches for it as valid YAML, and relevant would not keep it. Anything that might be
 // relevant (a List, a CRD with a conversion section, a mention of helm-netpol's own
 // annotations anywhere) is parsed.
 func passThrough(raw []byte) (manifest.QuickHead, bool) {
-	if !quickScanOn || bytes.Contains(raw, []byte("helm-netpol.io/")) {
+	if bytes.Contains(raw, []byte("helm-netpol.io/")) {
 		return manifest.QuickHead{}, false
 	}
 	h, ok := manifest.QuickScan(raw)

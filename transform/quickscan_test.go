@@ -210,11 +210,10 @@ func TestQuickScanOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, opts := range []Options{{}, {Config: release, Release: "rel"}} {
-			quickScanOn = true
 			fast, fastRes, fastErr := Process(data, opts)
-			quickScanOn = false
-			slow, slowRes, slowErr := Process(data, opts)
-			quickScanOn = true
+			noScan := opts
+			noScan.noQuickScan = true
+			slow, slowRes, slowErr := Process(data, noScan)
 			if !bytes.Equal(fast, slow) {
 				t.Errorf("%s (config %v): the output differs with the quick scan", f, opts.Config != nil)
 			}
