@@ -161,7 +161,7 @@ func BenchmarkRender(b *testing.B) {
 	for _, engine := range config.Engines {
 		for _, s := range benchStreams(b) {
 			b.Run(string(engine)+"/"+s.name, func(b *testing.B) {
-				if _, ok := registry.Renderers[engine]; !ok {
+				if _, ok := registry.Dialects[engine]; !ok {
 					b.Skipf("engine %s has no renderer yet", engine)
 				}
 				nodes, objects, opts := benchNodes(b, s.in, benchOptions(b, engine))

@@ -2,6 +2,9 @@ package transform
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -21,7 +25,7 @@ import (
 // renderSpec renders a policy with an engine's renderer and returns the spec as YAML.
 func renderSpec(t *testing.T, engine config.Engine, p *plan.Policy) (string, error) {
 	t.Helper()
-	obj, err := registry.Renderers[engine](p, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
+	obj, err := registry.Dialects[engine].Render(p, metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace})
 	if err != nil {
 		return "", err
 	}
@@ -117,5 +121,57 @@ func TestNumericPorts(t *testing.T) {
 	r.Ports[0].Port = &unknown
 	if _, err := engine.NumericPorts(p, r, plan.Ingress, config.EngineClusterNetworkPolicy); err == nil || !strings.Contains(err.Error(), "declare no port of that name") {
 		t.Errorf("an undeclared named ingress port: error = %v, want one saying so", err)
+	}
+}
+
+// sharedKinds are the fixture kinds every engine must render: each a config (with the
+// engine's name put in for %s) over a fixture input.
+var sharedKinds = []struct {
+	name, input, config string
+}{
+	{"allowlist", "corpus/cert-manager.yaml", "networkPolicy: {enabled: true, engine: %s}"},
+	{"from", "corpus/cert-manager.yaml", "networkPolicy: {enabled: true, engine: %s, metrics: {from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}}"},
+	{"default-deny", "corpus/cert-manager.yaml", "networkPolicy: {enabled: true, engine: %s, defaultDeny: {enabled: true, order: 1000}}"},
+	{"egress", "corpus/cert-manager.yaml", "networkPolicy: {enabled: true, engine: %s, defaultDeny: {enabled: true, order: 1000}, egress: {enabled: true, apiserver: {cidrs: [192.0.2.10/32]}, to: [{to: [{ipBlock: {cidr: 198.51.100.0/24}}], ports: [{protocol: TCP, port: 443}]}]}}"},
+	{"rewrite", "rewrite-kyverno-calico/input.yaml", "networkPolicy: {enabled: true, engine: %s, rewrite: true}"},
+}
+
+// TestEngineTable runs every engine of the registry over every shared fixture kind: each
+// run succeeds, generates objects, and every generated policy is of the engine's own
+// kind (the default-deny of the release included). The registry and config.Engines name
+// the same engines, so an engine is one folder plus one line in the registry.
+func TestEngineTable(t *testing.T) {
+	for _, e := range config.Engines {
+		if _, ok := registry.Dialects[e]; !ok {
+			t.Errorf("engine %s has no dialect in the registry", e)
+		}
+	}
+	if len(registry.Dialects) != len(config.Engines) {
+		t.Errorf("the registry has %d dialects, config.Engines names %d engines", len(registry.Dialects), len(config.Engines))
+	}
+	for e, d := range registry.Dialects {
+		for _, k := range sharedKinds {
+			t.Run(string(e)+"/"+k.name, func(t *testing.T) {
+				t.Parallel()
+				in, err := os.ReadFile(filepath.Join("..", "fixtures", k.input))
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts := Options{Config: releaseWide(t, fmt.Sprintf(k.config, e)), Namespace: "ns", Release: "rel"}
+				_, res, err := Process(in, opts)
+				if err != nil {
+					t.Fatalf("engine %s, %s: %v", e, k.name, err)
+				}
+				if len(res.Generated) == 0 {
+					t.Fatalf("engine %s, %s: nothing generated", e, k.name)
+				}
+				for _, n := range res.Generated {
+					o := manifest.NewObject(n)
+					if o.APIVersion != d.APIVersion || o.Kind != d.Kind {
+						t.Errorf("engine %s, %s: generated %s, want %s %s", e, k.name, o.ID(), d.APIVersion, d.Kind)
+					}
+				}
+			})
+		}
 	}
 }

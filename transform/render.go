@@ -63,11 +63,11 @@ func (r *run) render(p *plan.Policy) (*yaml.RNode, error) {
 		meta.Annotations[manifest.AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)
 		meta.Annotations[manifest.AnnotationHookDelete] = manifest.HookDeleteBeforeCreate
 	}
-	render, ok := registry.Renderers[p.Engine]
+	dialect, ok := registry.Dialects[p.Engine]
 	if !ok {
 		return nil, fmt.Errorf("engine %s has no renderer", p.Engine)
 	}
-	obj, err := render(p, meta)
+	obj, err := dialect.Render(p, meta)
 	if err != nil {
 		return nil, err
 	}

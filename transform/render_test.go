@@ -67,7 +67,7 @@ func TestMarshalYAMLRendered(t *testing.T) {
 			}
 			for _, p := range res.Policies {
 				meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: p.Labels, Annotations: p.Annotations}
-				obj, err := registry.Renderers[p.Engine](p, meta)
+				obj, err := registry.Dialects[p.Engine].Render(p, meta)
 				if err != nil {
 					continue
 				}

@@ -68,13 +68,19 @@ const (
 	calicoAll         = "all()"
 )
 
+// The object this engine renders.
+const (
+	APIVersion = "projectcalico.org/v3"
+	Kind       = "NetworkPolicy"
+)
+
 // Render renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
 // explicit, so the server adds nothing a GitOps tool would see as drift. The default-deny
 // has no rule: the tier's implicit drop at its end denies what no earlier policy allowed.
 func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	order := float64(p.Order)
 	np := &CalicoNetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "projectcalico.org/v3", Kind: "NetworkPolicy"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
 		ObjectMeta: meta,
 		Spec: calicoSpec{
 			Tier:     calicoTierDefault,

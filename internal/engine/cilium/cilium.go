@@ -87,6 +87,12 @@ type ciliumPeers struct {
 	entities  []string
 }
 
+// The object this engine renders.
+const (
+	APIVersion = "cilium.io/v2"
+	Kind       = "CiliumNetworkPolicy"
+)
+
 // Render renders a policy as a cilium.io/v2 CiliumNetworkPolicy.
 //
 // A rule list that is empty does not isolate in Cilium, and a spec whose lists are all empty
@@ -95,7 +101,7 @@ type ciliumPeers struct {
 // the default-deny's form; ingressDeny would beat every allowlist.
 func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	cnp := &CiliumNetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "cilium.io/v2", Kind: "CiliumNetworkPolicy"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
 		ObjectMeta: meta,
 	}
 	spec := &cnp.Spec

@@ -21,6 +21,12 @@ import (
 // per rule a ClusterNetworkPolicy takes.
 const maxClusterNetworkPolicyItems = 25
 
+// The object this engine renders.
+const (
+	APIVersion = "policy.networking.k8s.io/v1alpha2"
+	Kind       = "ClusterNetworkPolicy"
+)
+
 // Render renders a policy as a policy.networking.k8s.io/v1alpha2
 // ClusterNetworkPolicy in the Baseline tier, where a developer's NetworkPolicy still wins.
 //
@@ -36,7 +42,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	meta.Namespace = ""
 	own := metav1.LabelSelector{MatchLabels: map[string]string{manifest.LabelNamespaceName: ns}}
 	cnp := &cnpv1alpha2.ClusterNetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: cnpv1alpha2.GroupVersion.String(), Kind: "ClusterNetworkPolicy"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
 		ObjectMeta: meta,
 		Spec: cnpv1alpha2.ClusterNetworkPolicySpec{
 			Tier:     cnpv1alpha2.BaselineTier,

@@ -7,12 +7,18 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// The object this engine renders.
+const (
+	APIVersion = "networking.k8s.io/v1"
+	Kind       = "NetworkPolicy"
+)
+
 // Render renders a policy as a networking.k8s.io/v1 NetworkPolicy. Policy types
 // are always explicit, so that a policy without ingress rules isolates instead of being
 // read as egress-only.
 func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	np := &networkingv1.NetworkPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},
 		ObjectMeta: meta,
 	}
 	if !p.IngressOpen {

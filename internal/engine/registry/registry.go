@@ -1,3 +1,6 @@
+// Package registry maps each engine name to its dialect: adding an engine is its folder
+// under internal/engine and one line here. TestEngineTable runs every engine of this table
+// over every shared fixture kind.
 package registry
 
 import (
@@ -9,11 +12,17 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/engine/kubernetes"
 )
 
-// Renderers maps each engine to its dialect: adding an engine is its folder under
-// internal/engine and one line here.
-var Renderers = map[config.Engine]engine.Renderer{
-	config.EngineKubernetes:           kubernetes.Render,
-	config.EngineCilium:               cilium.Render,
-	config.EngineCalico:               calico.Render,
-	config.EngineClusterNetworkPolicy: clusternetworkpolicy.Render,
+// Dialect is what an engine renders, and how.
+type Dialect struct {
+	Render     engine.Renderer
+	APIVersion string
+	Kind       string
+}
+
+// Dialects are the engines, by name.
+var Dialects = map[config.Engine]Dialect{
+	config.EngineKubernetes:           {kubernetes.Render, kubernetes.APIVersion, kubernetes.Kind},
+	config.EngineCilium:               {cilium.Render, cilium.APIVersion, cilium.Kind},
+	config.EngineCalico:               {calico.Render, calico.APIVersion, calico.Kind},
+	config.EngineClusterNetworkPolicy: {clusternetworkpolicy.Render, clusternetworkpolicy.APIVersion, clusternetworkpolicy.Kind},
 }
