@@ -67,7 +67,7 @@ its pod template, or any other object of the stream (release-wide), for example:
 Flags:
 `
 
-type options struct {
+type cliOptions struct {
 	format     string
 	configFile string
 	logFile    string
@@ -76,8 +76,8 @@ type options struct {
 	release    string
 }
 
-func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
-	o := &options{}
+func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
+	o := &cliOptions{}
 	fs := flag.NewFlagSet("helm-netpol", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.configFile, "config", "", "a config `file`, release-wide, below the annotations")
@@ -224,7 +224,7 @@ func eachLine(prefix string, err error) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
-func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) error {
+func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts := transform.Options{Namespace: o.namespace, Release: o.release, Strict: o.strict}
 	var configErr error
 	if o.configFile != "" {
@@ -305,7 +305,7 @@ func process(cmd string, o *options, stdin io.Reader, stdout, stderr io.Writer) 
 	return err
 }
 
-func writeReport(o *options, input []byte, opts transform.Options, stdout, stderr io.Writer) error {
+func writeReport(o *cliOptions, input []byte, opts transform.Options, stdout, stderr io.Writer) error {
 	var render func(*transform.Report) (string, error)
 	switch o.format {
 	case "markdown":
@@ -330,7 +330,7 @@ func writeReport(o *options, input []byte, opts transform.Options, stdout, stder
 }
 
 // report writes lines to stderr and, with --log-file, appends them to the log.
-func report(o *options, stderr io.Writer, lines string) {
+func report(o *cliOptions, stderr io.Writer, lines string) {
 	fmt.Fprintln(stderr, lines)
 	if o.logFile == "" {
 		return

@@ -152,8 +152,8 @@ type objectKey struct{ apiVersion, kind, namespace, name string }
 
 func keyOf(o *manifest.Object) objectKey { return objectKey{o.APIVersion, o.Kind, o.Namespace, o.Name} }
 
-// stream is what the filter knows of its input objects.
-type stream struct {
+// streamIndex is what the filter knows of its input objects.
+type streamIndex struct {
 	nodes   []*yaml.RNode
 	objects []*manifest.Object
 	// previous holds what an earlier run generated, chart the rest, by identity.
@@ -246,8 +246,8 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 
 // index reads every object's identity, and tells what an earlier run generated from what
 // the chart renders.
-func (r *run) index(nodes []*yaml.RNode, objects []*manifest.Object) *stream {
-	st := &stream{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*manifest.Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
+func (r *run) index(nodes []*yaml.RNode, objects []*manifest.Object) *streamIndex {
+	st := &streamIndex{nodes: nodes, previous: map[objectKey]*yaml.RNode{}, chart: map[objectKey]*manifest.Object{}, nonHook: r.opts.nonHookElsewhere, hook: r.opts.hookElsewhere}
 	for i, n := range nodes {
 		o := objects[i]
 		if o == nil {
@@ -306,7 +306,7 @@ func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manif
 
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
 // what an earlier run generated under the same name.
-func (r *run) renderAll(policies []*plan.Policy, st *stream, removed map[*yaml.RNode]bool) {
+func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*yaml.RNode]bool) {
 	// Rendering is most of the filter's time on a dense stream, and each policy renders on
 	// its own; the results are taken in order.
 	nodes := make([]*yaml.RNode, len(policies))

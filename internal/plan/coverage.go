@@ -34,7 +34,7 @@ type Planner struct {
 	Config *config.Layer // the --config layer
 	Format manifest.Format
 	// releaseMerged is the config of the workloads without one of their own.
-	releaseMerged *merged
+	releaseMerged *releaseMerge
 	// sameRelease holds the same-release rule of each release and namespace once made.
 	SameRelease map[[2]string]*Rule
 }
@@ -92,13 +92,13 @@ func (pl *Planner) merge(release, own *config.Layer) (*config.Merged, error) {
 	}
 	if pl.releaseMerged == nil || pl.releaseMerged.layer != release {
 		m, err := config.Merge(pl.Config, release, nil)
-		pl.releaseMerged = &merged{layer: release, m: m, err: err}
+		pl.releaseMerged = &releaseMerge{layer: release, m: m, err: err}
 	}
 	return pl.releaseMerged.m, pl.releaseMerged.err
 }
 
-// merged is a merge of the --config layer and a release-wide config.
-type merged struct {
+// releaseMerge is a merge of the --config layer and a release-wide config.
+type releaseMerge struct {
 	layer *config.Layer
 	m     *config.Merged
 	err   error
