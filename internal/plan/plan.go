@@ -152,7 +152,14 @@ func (pl *Planner) planEgress(w *discover.Workload, m *config.Merged, release st
 		rules = append(rules, dnsRule(eg))
 	}
 	if eg.Apiserver.ApiserverEnabled() && (engine == config.EngineCilium || engine == config.EngineCalico) {
-		rules = append(rules, Rule{Origin: "networkPolicy.egress.apiserver", Apiserver: true})
+		// The engine's "apiserver" names the control plane's addresses, where the kubelet
+		// and etcd listen too: only the apiserver's ports are opened. (Calico's service
+		// match takes the ports from the kubernetes Service's endpoints instead.)
+		r := Rule{Origin: "networkPolicy.egress.apiserver", Apiserver: true}
+		for _, port := range eg.Apiserver.PortsOrDefault() {
+			r.Ports = append(r.Ports, PortOf(port, corev1.ProtocolTCP))
+		}
+		rules = append(rules, r)
 	}
 	if len(eg.Apiserver.CIDRs) > 0 {
 		r := Rule{Origin: "networkPolicy.egress.apiserver.cidrs"}
