@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -103,13 +104,17 @@ type OtherPorts struct {
 
 // Egress is the outbound allowlist; nothing of it renders unless Enabled.
 type Egress struct {
-	Enabled      bool                                   `json:"enabled"`
-	DNS          *bool                                  `json:"dns,omitempty"`
-	DNSNamespace string                                 `json:"dnsNamespace"`
-	DNSProfile   DNSProfile                             `json:"dnsProfile"`
-	To           []networkingv1.NetworkPolicyEgressRule `json:"to"`
-	Apiserver    Apiserver                              `json:"apiserver"`
-	SameRelease  *bool                                  `json:"sameRelease,omitempty"`
+	Enabled      bool       `json:"enabled"`
+	DNS          *bool      `json:"dns,omitempty"`
+	DNSNamespace string     `json:"dnsNamespace"`
+	DNSProfile   DNSProfile `json:"dnsProfile"`
+	// DNSSelector selects the DNS pods in DNSNamespace; default per profile.
+	DNSSelector *metav1.LabelSelector `json:"dnsSelector,omitempty"`
+	// DNSServiceIPs are the kube-dns Service's ClusterIPs, which node-local DNS answers on.
+	DNSServiceIPs []string                               `json:"dnsServiceIPs"`
+	To            []networkingv1.NetworkPolicyEgressRule `json:"to"`
+	Apiserver     Apiserver                              `json:"apiserver"`
+	SameRelease   *bool                                  `json:"sameRelease,omitempty"`
 }
 
 // Apiserver is how egress reaches the kube-apiserver.

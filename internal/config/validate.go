@@ -58,6 +58,19 @@ func (e *Egress) Profile() DNSProfile {
 	return e.DNSProfile
 }
 
+// DNSSelectorOrDefault selects the DNS pods: dnsSelector, else the profile's labels
+// (CoreDNS and kube-dns pods carry k8s-app: kube-dns; OpenShift's DNS daemon set
+// dns.operator.openshift.io/daemonset-dns: default).
+func (e *Egress) DNSSelectorOrDefault() *metav1.LabelSelector {
+	switch {
+	case e.DNSSelector != nil:
+		return e.DNSSelector.DeepCopy()
+	case e.Profile() == DNSProfileOpenShift:
+		return &metav1.LabelSelector{MatchLabels: map[string]string{"dns.operator.openshift.io/daemonset-dns": "default"}}
+	}
+	return &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}}
+}
+
 // DNSNamespaceOrDefault is the namespace whose pods serve DNS.
 func (e *Egress) DNSNamespaceOrDefault() string {
 	switch {
@@ -160,6 +173,7 @@ func (m *Merged) Validate() []pathError {
 			add(fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s", msg)
 		}
 	}
+	errs = append(errs, checkDNS(&np.Egress)...)
 	for i, p := range np.Egress.Apiserver.Ports {
 		if p < 1 || p > 65535 {
 			add(fmt.Sprintf("networkPolicy.egress.apiserver.ports[%d]", i), "%d: a port must be 1..65535", p)
@@ -308,6 +322,30 @@ func checkPort(path string, port networkingv1.NetworkPolicyPort) []pathError {
 		case *port.EndPort < port.Port.IntVal || *port.EndPort > 65535:
 			add(path+".endPort", "%d: must be at least port %d and at most 65535", *port.EndPort, port.Port.IntVal)
 		}
+	}
+	return errs
+}
+
+// checkDNS checks the DNS knobs: the DNS pods' selector, and the kube-dns Service IPs
+// that the node-local-dns profile needs (node-local DNS answers on the kube-dns Service's
+// ClusterIP too, and pods resolve through that address; the stream cannot tell it).
+func checkDNS(e *Egress) []pathError {
+	var errs []pathError
+	if e.DNSSelector != nil {
+		if _, err := metav1.LabelSelectorAsSelector(e.DNSSelector); err != nil {
+			errs = append(errs, pathError{"networkPolicy.egress.dnsSelector", err.Error()})
+		}
+	}
+	for i, ip := range e.DNSServiceIPs {
+		if a, err := netip.ParseAddr(ip); err != nil || a.Zone() != "" {
+			errs = append(errs, pathError{fmt.Sprintf("networkPolicy.egress.dnsServiceIPs[%d]", i), fmt.Sprintf("%q is not an IP address (like 10.96.0.10)", ip)})
+		}
+	}
+	if e.Enabled && e.DNSEnabled() && e.Profile() == DNSProfileNodeLocalDNS && len(e.DNSServiceIPs) == 0 {
+		errs = append(errs, pathError{"networkPolicy.egress.dnsServiceIPs", "dnsProfile node-local-dns needs the kube-dns Service's ClusterIPs: node-local DNS answers on that address as well as on " + NodeLocalDNSAddress + ", and pods send their queries there; find them with `kubectl -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIPs}'`"})
+	}
+	if len(e.DNSServiceIPs) > 0 && e.Profile() != DNSProfileNodeLocalDNS {
+		errs = append(errs, pathError{"networkPolicy.egress.dnsServiceIPs", fmt.Sprintf("only dnsProfile node-local-dns uses the DNS Service IPs (this config's profile is %s): remove them, or set dnsProfile: node-local-dns", e.Profile())})
 	}
 	return errs
 }

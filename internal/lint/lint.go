@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
@@ -26,6 +27,7 @@ func (l *Linter) Lint(covered []*plan.Coverage) {
 		l.lintWebhookFrom(c)
 		l.lintOverlap(c)
 		l.lintAddressFamilies(c)
+		l.lintApiserverClusterIP(c)
 	}
 }
 
@@ -229,6 +231,48 @@ func (l *Linter) CheckChartPolicies(covered []*plan.Coverage, chart []*discover.
 			default:
 				l.FS.Errorf(cp.ID(), "", "the chart's own NetworkPolicy selects the pods of %s and would be OR-ed with its allowlist, widening it: turn the chart's policy off, or set networkPolicy.rewrite: true (replace it, translated into the engine) or networkPolicy.keepExisting: true (keep both, knowingly)", c.W.ID())
 			}
+		}
+	}
+}
+
+// wellKnownClusterIPs are the kubernetes Service's ClusterIP in the default Service
+// ranges of common distributions: kubeadm and kind (10.96.0.1, fd00:10:96::1), AKS
+// (10.0.0.1), EKS (10.100.0.1, 172.20.0.1), OpenShift (172.30.0.1), k3s (10.43.0.1),
+// MicroK8s (10.152.183.1).
+var wellKnownClusterIPs = []string{"10.96.0.1", "fd00:10:96::1", "10.0.0.1", "10.100.0.1", "172.20.0.1", "172.30.0.1", "10.43.0.1", "10.152.183.1"}
+
+// lintApiserverClusterIP warns of an apiserver CIDR that is a Service ClusterIP (a
+// well-known one, or in the /16 of a configured DNS Service IP): network policies see the
+// packet after the ClusterIP is translated to an endpoint, so a rule for the ClusterIP
+// matches nothing and the pods cannot reach the apiserver.
+func (l *Linter) lintApiserverClusterIP(c *plan.Coverage) {
+	eg := &c.Config.NetworkPolicy.Egress
+	var serviceNets []netip.Prefix
+	for _, ip := range eg.DNSServiceIPs {
+		if a, err := netip.ParseAddr(ip); err == nil {
+			bits := 16
+			if a.Is6() {
+				bits = 112
+			}
+			serviceNets = append(serviceNets, netip.PrefixFrom(a, bits).Masked())
+		}
+	}
+	for i, cidr := range eg.Apiserver.CIDRs {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil || !p.IsSingleIP() {
+			continue
+		}
+		why := ""
+		if slices.Contains(wellKnownClusterIPs, p.Addr().String()) {
+			why = "the kubernetes Service's ClusterIP in a common default Service range"
+		}
+		for _, n := range serviceNets {
+			if n.Contains(p.Addr()) {
+				why = "in the Service range of the DNS Service IPs"
+			}
+		}
+		if why != "" {
+			l.FS.Warnf(c.W.ID(), fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s looks like a Service ClusterIP (%s): policies match the apiserver's endpoint addresses after the ClusterIP is translated, so this matches nothing; use the endpoints of `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`", cidr, why)
 		}
 	}
 }

@@ -33,6 +33,10 @@ type Rule struct {
 	Apiserver bool
 	// DNS marks the cluster DNS rule (Cilium adds its DNS proxy rule to it).
 	DNS bool
+	// NodeLocal says the rule's ipBlocks are addresses the node itself answers on
+	// (node-local DNS): engines whose CIDR rules never match the node (Cilium) reach
+	// them as the node instead.
+	NodeLocal bool
 }
 
 // Policy is one policy to render, in no engine's dialect yet.

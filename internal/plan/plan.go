@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -191,12 +192,20 @@ func dnsRule(eg *config.Egress) Rule {
 		Origin: "networkPolicy.egress.dns",
 		DNS:    true,
 		Ports:  []networkingv1.NetworkPolicyPort{PortOf(port, corev1.ProtocolUDP), PortOf(port, corev1.ProtocolTCP)},
-		Peers: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{
-			MatchLabels: map[string]string{manifest.LabelNamespaceName: eg.DNSNamespaceOrDefault()},
-		}}},
+		Peers: []networkingv1.NetworkPolicyPeer{{
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{manifest.LabelNamespaceName: eg.DNSNamespaceOrDefault()}},
+			PodSelector:       eg.DNSSelectorOrDefault(),
+		}},
 	}
 	if eg.Profile() == config.DNSProfileNodeLocalDNS {
+		// node-local DNS listens on the node, at its link-local address and at the kube-dns
+		// Service's ClusterIPs, which the node answers itself (no DNAT to the DNS pods).
+		r.NodeLocal = true
 		r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: config.NodeLocalDNSAddress}})
+		for _, ip := range eg.DNSServiceIPs {
+			a := netip.MustParseAddr(ip) // checked by config validation
+			r.Peers = append(r.Peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: netip.PrefixFrom(a, a.BitLen()).String()}})
+		}
 	}
 	return r
 }

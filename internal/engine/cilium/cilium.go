@@ -74,6 +74,7 @@ const (
 	ciliumNamespaceKey       = "k8s:io.kubernetes.pod.namespace"
 	ciliumNamespaceLabelsKey = "k8s:io.cilium.k8s.namespace.labels."
 	ciliumEntityAll          = "all"
+	ciliumEntityHost         = "host"
 	ciliumEntityAPIServer    = "kube-apiserver"
 	// ciliumMaxPorts is how many ports one toPorts entry may list.
 	CiliumMaxPorts = 40
@@ -190,7 +191,14 @@ func ciliumRulePeers(r plan.Rule) ([]ciliumPeers, error) {
 		return &out[*i]
 	}
 	var errs []error
+	node := false
 	for i, peer := range r.Peers {
+		if b := peer.IPBlock; b != nil && r.NodeLocal {
+			// The node's own addresses (node-local DNS) have the host identity, which no
+			// CIDR rule matches.
+			node = true
+			continue
+		}
 		if b := peer.IPBlock; b != nil {
 			e := entry(&cidrs)
 			e.cidrs = append(e.cidrs, ciliumCIDRRule{CIDR: b.CIDR, Except: b.Except})
@@ -203,6 +211,9 @@ func ciliumRulePeers(r plan.Rule) ([]ciliumPeers, error) {
 		}
 		e := entry(&selectors)
 		e.endpoints = append(e.endpoints, sel)
+	}
+	if node {
+		out = append(out, ciliumPeers{entities: []string{ciliumEntityHost}})
 	}
 	return out, errors.Join(errs...)
 }
