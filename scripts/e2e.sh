@@ -21,6 +21,11 @@
 #                              verify, then helm4 plugin install with verification on
 #   argocd-*                   the Argo CD Config Management Plugin and its sidecar image
 #                              (scripts/e2e-argocd.sh)
+#   release-*                  scripts/release.sh --snapshot, served from 127.0.0.1 and
+#                              installed by helm3 and helm4 with Go off PATH; the tampered,
+#                              404, unsupported-platform and no-curl-no-wget failures; a
+#                              local release folder; HELM_NETPOL_INSTALL (each step:
+#                              scripts/e2e-release.sh)
 #
 # Each Helm installation gets its own temporary HELM_CACHE_HOME, HELM_CONFIG_HOME,
 # HELM_DATA_HOME and HELM_PLUGINS: the user's Helm setup is never read or written, Helm 3
@@ -426,6 +431,9 @@ run_step() {
 	if reason=$("$2"); then ok "$1"; else fail "$1" "${reason:-exited non-zero}"; fi
 }
 
+# shellcheck source=scripts/e2e-release.sh
+. scripts/e2e-release.sh
+
 # Setup: without the tools or the product there is nothing to test.
 if ! scripts/tools.sh helm3 helm4 kustomize 2>"$work/tools.log"; then
 	fail setup "scripts/tools.sh failed: $(tail_of "$work/tools.log")"
@@ -454,6 +462,16 @@ else
 	skip helm4-plugin-signed "gpg is not on PATH"
 fi
 argocd_steps
+run_step release-snapshot step_release_snapshot
+run_step release-helm3-install step_release_helm3_install
+run_step release-helm4-install step_release_helm4_install
+run_step release-plugin-tarballs step_release_plugin_tarballs
+run_step release-tampered step_release_tampered
+run_step release-download-fails step_release_download_fails
+run_step release-unsupported-platform step_release_unsupported_platform
+run_step release-no-downloader step_release_no_downloader
+run_step release-local-folder step_release_local_folder
+run_step release-install-modes step_release_install_modes
 
 summary
 [ "$failed" -eq 0 ]
