@@ -139,6 +139,9 @@ func (m *Merged) Validate() []pathError {
 	if o := np.DefaultDeny.Order; o != nil && engineKnown && m.EngineOrDefault() == EngineClusterNetworkPolicy && (*o < 1 || *o > maxClusterNetworkPolicy) {
 		add("networkPolicy.defaultDeny.order", "%d: a ClusterNetworkPolicy priority must be 1..1000 (lower wins), so the chart default 2000 does not apply to this engine; set an order in 1..1000 for the deny (allowlists take order-1) or remove it to use 1000; this holds with the deny on or off, because the allowlists are placed relative to it", *o)
 	}
+	if o := np.DefaultDeny.Order; o != nil && engineKnown && m.EngineOrDefault() == EngineClusterNetworkPolicy && np.Rewrite && *o == 1 {
+		add("networkPolicy.defaultDeny.order", "1: with networkPolicy.rewrite a rewritten chart policy takes priority order-2 (ahead of the allowlists at order-1), so the order must be 2..1000 under engine clusterNetworkPolicy")
+	}
 	for _, r := range []struct {
 		path string
 		port *int32

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
@@ -223,6 +224,10 @@ func (l *Linter) CheckChartPolicies(covered []*plan.Coverage, chart []*discover.
 		ingress, egress := ingressType && len(spec.Ingress) > 0, egressType && len(spec.Egress) > 0
 		for _, c := range s.Covered {
 			np := &c.Config.NetworkPolicy
+			if c.Config.EngineOrDefault() == config.EngineClusterNetworkPolicy {
+				l.checkBaselineOverride(cp, c, ingressType, egressType)
+				continue
+			}
 			switch {
 			case np.Rewrite:
 			case !ingress && !(egress && c.Policy.EgressIsolated):
@@ -275,4 +280,26 @@ func (l *Linter) lintApiserverClusterIP(c *plan.Coverage) {
 			l.FS.Warnf(c.W.ID(), fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s looks like a Service ClusterIP (%s): policies match the apiserver's endpoint addresses after the ClusterIP is translated, so this matches nothing; use the endpoints of `kubectl get endpointslice -n default -l kubernetes.io/service-name=kubernetes`", cidr, why)
 		}
 	}
+}
+
+// checkBaselineOverride refuses, under engine clusterNetworkPolicy, a chart NetworkPolicy
+// that selects a covered workload's pods in a direction its allowlist governs: the
+// allowlist is a ClusterNetworkPolicy of the Baseline tier, and Baseline applies only to
+// pods no NetworkPolicy selects in that direction, so the chart's policy would decide
+// alone, even a pure deny, and the allowlist would do nothing there.
+func (l *Linter) checkBaselineOverride(cp *discover.ChartPolicy, c *plan.Coverage, ingressType, egressType bool) {
+	if c.Config.NetworkPolicy.Rewrite {
+		return
+	}
+	var dirs []string
+	if ingressType && !c.Policy.IngressOpen {
+		dirs = append(dirs, "ingress")
+	}
+	if egressType && c.Policy.EgressIsolated {
+		dirs = append(dirs, "egress")
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	l.FS.Errorf(cp.ID(), "", "the chart's own NetworkPolicy selects the pods of %s for %s, and under engine clusterNetworkPolicy the allowlist is a Baseline ClusterNetworkPolicy, which applies only to pods that no NetworkPolicy selects in that direction: the chart's policy would decide alone and the allowlist would do nothing (networkPolicy.keepExisting cannot change that); set networkPolicy.rewrite: true to translate it into a ClusterNetworkPolicy, or turn the chart's policy off", c.W.ID(), strings.Join(dirs, " and "))
 }

@@ -21,6 +21,20 @@ const (
 	Egress  Direction = "egress"
 )
 
+// Closing says how a policy's rules end in a dialect whose rules do not isolate the pods
+// by themselves (ClusterNetworkPolicy); the other dialects ignore it.
+type Closing int
+
+const (
+	// CloseWithDeny ends the rules with Deny rules: the policy isolates its pods.
+	CloseWithDeny Closing = iota
+	// FallThrough has the Accept rules only: what they do not accept goes on to the
+	// policies of lower precedence.
+	FallThrough
+	// DenyOnly has the closing Deny rules only.
+	DenyOnly
+)
+
 // Rule is one engine-agnostic allow rule: traffic on Ports (all ports when empty) from or
 // to Peers (anywhere when empty, unless Apiserver is set).
 type Rule struct {
@@ -71,6 +85,8 @@ type Policy struct {
 	// dialects: the workload's, else networkPolicy.namespace, else --namespace. Empty when
 	// nothing says it.
 	ScopeNamespace string
+	// Closing says how the rules end where rules do not isolate by themselves.
+	Closing Closing
 	// Workload is the workload an allowlist is for.
 	Workload *discover.Workload
 }

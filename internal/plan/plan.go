@@ -262,7 +262,28 @@ func (pl *Planner) makeSameReleaseRule(w *discover.Workload, release string) (Ru
 // engine of the config that asked for the rewrite. It keeps the original's name, labels
 // and annotations, so that the replacement is the same object to Helm when the engine is
 // kubernetes.
-func (pl *Planner) planRewrite(cp *discover.ChartPolicy, m *config.Merged) *Policy {
+//
+// Under clusterNetworkPolicy a rewrite is two objects, so that the rewritten rules and the
+// allowlists of the pods it selects form one union on every implementation (two policies
+// of one priority over the same pods, each ending in a Deny, are ordered as the
+// implementation likes): the Accept rules, without a closing Deny, one priority ahead of
+// the allowlists (deny order - 2); and the closing Deny for the pods the chart policy
+// selects, at the default-deny's priority, after every allowlist.
+func (pl *Planner) planRewrite(cp *discover.ChartPolicy, m *config.Merged) []*Policy {
+	p := pl.rewriteRules(cp, m)
+	if p.Engine != config.EngineClusterNetworkPolicy {
+		return []*Policy{p}
+	}
+	deny := *p
+	deny.Name = ObjectName(p.Name, "deny")
+	deny.Ingress, deny.Egress, deny.Native = nil, nil, config.Passthrough{}
+	deny.Closing, deny.Order = DenyOnly, denyOrder(m)
+	p.Closing, p.Order = FallThrough, denyOrder(m)-2
+	return []*Policy{p, &deny}
+}
+
+// rewriteRules translates a chart NetworkPolicy into one engine-agnostic policy.
+func (pl *Planner) rewriteRules(cp *discover.ChartPolicy, m *config.Merged) *Policy {
 	spec := cp.Policy.Spec
 	ingress, egress := PolicyTypes(&spec)
 	p := &Policy{
@@ -427,7 +448,7 @@ func (pl *Planner) PlanRewrites(covered []*Coverage, chart []*discover.ChartPoli
 	for _, s := range ChartSelections(pl.D, covered, chart) {
 		for _, c := range s.Covered {
 			if c.Config.NetworkPolicy.Rewrite {
-				rewritten = append(rewritten, pl.planRewrite(s.Chart, c.Config))
+				rewritten = append(rewritten, pl.planRewrite(s.Chart, c.Config)...)
 				replaced = append(replaced, s.Chart)
 				break
 			}

@@ -73,6 +73,16 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		pods.PodSelector = *p.Selector.DeepCopy()
 	}
 	spec.Subject.Pods = pods
+	if p.Closing == plan.DenyOnly {
+		if !p.IngressOpen {
+			spec.Ingress = append(spec.Ingress, denyIngress)
+		}
+		if p.EgressIsolated {
+			spec.Egress = append(spec.Egress, denyEgress)
+		}
+		return cnp, nil
+	}
+	closing := p.Closing == plan.CloseWithDeny
 
 	var errs []error
 	passthrough := "networkPolicy." + string(config.EngineClusterNetworkPolicy)
@@ -85,7 +95,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		}
 		spec.Ingress = append(spec.Ingress, rule)
 	}
-	if !p.IngressOpen {
+	if !p.IngressOpen && closing {
 		spec.Ingress = append(spec.Ingress, denyIngress)
 	}
 	if p.EgressIsolated {
@@ -100,7 +110,9 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 			}
 			spec.Egress = append(spec.Egress, rule)
 		}
-		spec.Egress = append(spec.Egress, denyEgress)
+		if closing {
+			spec.Egress = append(spec.Egress, denyEgress)
+		}
 	}
 	for _, d := range []struct {
 		name string
