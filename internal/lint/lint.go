@@ -53,15 +53,15 @@ func (l *Linter) lintDNS(c *plan.Coverage) {
 // admission call would time out.
 func (l *Linter) lintWebhookFrom(c *plan.Coverage) {
 	from := c.Config.NetworkPolicy.Webhook.From
-	if len(from) == 0 || !c.Roles[discover.RoleWebhook] {
-		return
+	if len(from) == 0 || !c.Roles[discover.RoleWebhook] || c.Config.EngineOrDefault() == config.EngineCilium {
+		return // Cilium's webhook rule names the apiserver itself (entity kube-apiserver)
 	}
 	for _, p := range from {
 		if p.IPBlock != nil {
 			return
 		}
 	}
-	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks")
+	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks (on a Cilium cluster an ipBlock matches the apiserver only where the cluster sets policy-cidr-match-mode: nodes; engine cilium names it as the entity kube-apiserver instead)")
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another

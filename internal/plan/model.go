@@ -47,6 +47,10 @@ type Rule struct {
 	Apiserver bool
 	// DNS marks the cluster DNS rule (Cilium adds its DNS proxy rule to it).
 	DNS bool
+	// FromApiserver says the peers are meant to include the kube-apiserver (a webhook's
+	// caller): engines that name it (Cilium's entity kube-apiserver) add it, since the
+	// apiserver runs on the host network where CIDR rules do not reach it.
+	FromApiserver bool
 	// NodeLocal says the rule's ipBlocks are addresses the node itself answers on
 	// (node-local DNS): engines whose CIDR rules never match the node (Cilium) reach
 	// them as the node instead.

@@ -89,7 +89,9 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 		if len(from) == 0 {
 			origin = "networkPolicy." + string(r)
 		}
-		rule := Rule{Origin: origin, Peers: from}
+		// The webhook's caller is the kube-apiserver: a narrowed webhook rule names it
+		// where the engine can (Cilium), since its address has a node identity there.
+		rule := Rule{Origin: origin, Peers: from, FromApiserver: r == discover.RoleWebhook && len(from) > 0}
 		for _, rp := range ports {
 			rule.Ports = append(rule.Ports, PortOf(rp.Port, rp.Protocol))
 		}

@@ -215,6 +215,9 @@ func ciliumRulePeers(r plan.Rule) ([]ciliumPeers, error) {
 	if node {
 		out = append(out, ciliumPeers{entities: []string{ciliumEntityHost}})
 	}
+	if r.FromApiserver {
+		out = append(out, ciliumPeers{entities: []string{ciliumEntityAPIServer}})
+	}
 	return out, errors.Join(errs...)
 }
 
