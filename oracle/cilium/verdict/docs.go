@@ -47,13 +47,47 @@ const (
 type rule struct {
 	object string // kind namespace/name
 	path   string // e.g. spec.egress[1]
+	// key is the rule's key in the helm-netpol.io/rule-origins annotation
+	// (egress[1]), or its name in a ClusterNetworkPolicy.
+	key string
+	// origin is what helm-netpol says the rule renders, from that
+	// annotation or the ClusterNetworkPolicy rule's name.
+	origin string
 }
 
 func (r rule) String() string {
-	if r.path == "" {
-		return r.object
+	s := r.object
+	if r.path != "" {
+		s += " " + r.path
 	}
-	return r.object + " " + r.path
+	if r.origin != "" {
+		s += " (" + r.origin + ")"
+	}
+	return s
+}
+
+// ruleOriginsAnnotation is where helm-netpol records, for each rule it
+// renders, the config key it comes from: one "egress[1]=networkPolicy.egress.apiserver"
+// per line.
+const ruleOriginsAnnotation = "helm-netpol.io/rule-origins"
+
+func ruleOrigins(annotations map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(annotations[ruleOriginsAnnotation], "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func withOrigins(rules []rule, origins map[string]string) []rule {
+	for i := range rules {
+		if rules[i].origin == "" {
+			rules[i].origin = origins[rules[i].key]
+		}
+	}
+	return rules
 }
 
 // parsed holds the policy entries of a set of documents and what each came
@@ -167,7 +201,8 @@ func parseDocument(logger *slog.Logger, doc []byte) (policytypes.PolicyEntries, 
 		if err != nil {
 			return nil, nil, err
 		}
-		return ciliumEntries(rules, cnp.Spec != nil, "CiliumNetworkPolicy "+cnp.Namespace+"/"+cnp.Name)
+		entries, names, err := ciliumEntries(rules, cnp.Spec != nil, "CiliumNetworkPolicy "+cnp.Namespace+"/"+cnp.Name)
+		return entries, withOrigins(names, ruleOrigins(cnp.Annotations)), err
 	case kindCCNP:
 		var ccnp ciliumv2.CiliumClusterwideNetworkPolicy
 		if err := yaml.UnmarshalStrict(doc, &ccnp); err != nil {
@@ -177,7 +212,8 @@ func parseDocument(logger *slog.Logger, doc []byte) (policytypes.PolicyEntries, 
 		if err != nil {
 			return nil, nil, err
 		}
-		return ciliumEntries(rules, ccnp.Spec != nil, "CiliumClusterwideNetworkPolicy "+ccnp.Name)
+		entries, names, err := ciliumEntries(rules, ccnp.Spec != nil, "CiliumClusterwideNetworkPolicy "+ccnp.Name)
+		return entries, withOrigins(names, ruleOrigins(ccnp.Annotations)), err
 	case kindNP:
 		var np slimnetworkingv1.NetworkPolicy
 		if err := yaml.UnmarshalStrict(doc, &np); err != nil {
@@ -192,7 +228,7 @@ func parseDocument(logger *slog.Logger, doc []byte) (policytypes.PolicyEntries, 
 			return nil, nil, err
 		}
 		rules, err := networkPolicyRules(&np, entries)
-		return entries, rules, err
+		return entries, withOrigins(rules, ruleOrigins(np.Annotations)), err
 	case kindKCNP:
 		var kcnp policyv1alpha2.ClusterNetworkPolicy
 		if err := yaml.UnmarshalStrict(doc, &kcnp); err != nil {
@@ -226,18 +262,20 @@ func ciliumEntries(rules api.Rules, hasSpec bool, object string) (policytypes.Po
 				prefix = fmt.Sprintf("specs[%d]", i-1)
 			}
 		}
-		for j := range r.Ingress {
-			names = append(names, rule{object, fmt.Sprintf("%s.ingress[%d]", prefix, j)})
+		add := func(section string, n int) {
+			for j := range n {
+				key := fmt.Sprintf("%s[%d]", section, j)
+				r := rule{object: object, path: prefix + "." + key}
+				if prefix == "spec" {
+					r.key = key
+				}
+				names = append(names, r)
+			}
 		}
-		for j := range r.IngressDeny {
-			names = append(names, rule{object, fmt.Sprintf("%s.ingressDeny[%d]", prefix, j)})
-		}
-		for j := range r.Egress {
-			names = append(names, rule{object, fmt.Sprintf("%s.egress[%d]", prefix, j)})
-		}
-		for j := range r.EgressDeny {
-			names = append(names, rule{object, fmt.Sprintf("%s.egressDeny[%d]", prefix, j)})
-		}
+		add("ingress", len(r.Ingress))
+		add("ingressDeny", len(r.IngressDeny))
+		add("egress", len(r.Egress))
+		add("egressDeny", len(r.EgressDeny))
 	}
 	if len(names) != len(entries) {
 		return nil, nil, fmt.Errorf("%s: %d policy entries for %d rules", object, len(entries), len(names))
@@ -252,20 +290,22 @@ func networkPolicyRules(np *slimnetworkingv1.NetworkPolicy, entries policytypes.
 	object := "NetworkPolicy " + np.Namespace + "/" + np.Name
 	var names []rule
 	for i, r := range np.Spec.Ingress {
+		key := fmt.Sprintf("ingress[%d]", i)
 		if len(r.From) == 0 {
-			names = append(names, rule{object, fmt.Sprintf("spec.ingress[%d]", i)})
+			names = append(names, rule{object: object, path: "spec." + key, key: key})
 		}
 		for k := range r.From {
-			names = append(names, rule{object, fmt.Sprintf("spec.ingress[%d].from[%d]", i, k)})
+			names = append(names, rule{object: object, path: fmt.Sprintf("spec.%s.from[%d]", key, k), key: key})
 		}
 	}
 	nIngress := len(names)
 	for i, r := range np.Spec.Egress {
+		key := fmt.Sprintf("egress[%d]", i)
 		if len(r.To) == 0 {
-			names = append(names, rule{object, fmt.Sprintf("spec.egress[%d]", i)})
+			names = append(names, rule{object: object, path: "spec." + key, key: key})
 		}
 		for k := range r.To {
-			names = append(names, rule{object, fmt.Sprintf("spec.egress[%d].to[%d]", i, k)})
+			names = append(names, rule{object: object, path: fmt.Sprintf("spec.%s.to[%d]", key, k), key: key})
 		}
 	}
 	nEgress := len(names) - nIngress
@@ -282,7 +322,7 @@ func networkPolicyRules(np *slimnetworkingv1.NetworkPolicy, entries policytypes.
 			out = append(out, names[ei])
 			ei++
 		default:
-			out = append(out, rule{object, "spec.policyTypes (isolation without rules)"})
+			out = append(out, rule{object: object, path: "spec.policyTypes (isolation without rules)"})
 		}
 	}
 	if ii != nIngress || ei != nIngress+nEgress {
@@ -311,11 +351,7 @@ func clusterNetworkPolicyRules(kcnp *policyv1alpha2.ClusterNetworkPolicy, entrie
 			}
 			name = kcnp.Spec.Egress[i].Name
 		}
-		path := fmt.Sprintf("spec.%s[%d]", dir, i)
-		if name != "" {
-			path += " (" + name + ")"
-		}
-		names = append(names, rule{object, path})
+		names = append(names, rule{object: object, path: fmt.Sprintf("spec.%s[%d]", dir, i), key: name, origin: name})
 	}
 	return names, nil
 }
@@ -337,8 +373,4 @@ func checkNumericPorts(p parsed) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func describe(r rule) string {
-	return strings.TrimSpace(r.String())
 }

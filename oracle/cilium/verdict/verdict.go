@@ -84,6 +84,18 @@ var setup = sync.OnceValue(func() error {
 // Verdicts answers each probe against the policies in docs under Cilium's
 // default agent configuration changed by o.
 func (o Options) Verdicts(docs [][]byte, probes []Probe) ([]Verdict, error) {
+	results, err := o.results(docs, probes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Verdict, len(results))
+	for i, r := range results {
+		out[i] = r.Verdict
+	}
+	return out, nil
+}
+
+func (o Options) results(docs [][]byte, probes []Probe) ([]result, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if err := setup(); err != nil {
@@ -129,13 +141,13 @@ func (o Options) Verdicts(docs [][]byte, probes []Probe) ([]Verdict, error) {
 
 	e := engine{logger: logger, repo: repo, parsed: p, policies: map[identity.NumericIdentity]*policy.EndpointPolicy{}}
 	defer e.release()
-	out := make([]Verdict, len(probes))
+	out := make([]result, len(probes))
 	for i, pr := range probes {
-		v, err := e.verdict(pr, resolved[i].workload, resolved[i].peer)
+		r, err := e.verdict(pr, resolved[i].workload, resolved[i].peer)
 		if err != nil {
 			return nil, fmt.Errorf("probe %d (%s): %w", i, pr, err)
 		}
-		out[i] = v
+		out[i] = r
 	}
 	return out, nil
 }
@@ -211,14 +223,26 @@ func (e *engine) endpointPolicy(id *identity.Identity) (*policy.EndpointPolicy, 
 	return epp, nil
 }
 
-func (e *engine) verdict(pr Probe, workload, peer *identity.Identity) (Verdict, error) {
+// result is a verdict and what it rests on.
+type result struct {
+	Verdict
+	// rules are the policy rules behind the policy map entry that decided,
+	// and synthetic the rules the agent added itself.
+	rules     []rule
+	synthetic []string
+	// selecting are the policies that select the workload in the probe's
+	// direction.
+	selecting []string
+}
+
+func (e *engine) verdict(pr Probe, workload, peer *identity.Identity) (result, error) {
 	epp, err := e.endpointPolicy(workload)
 	if err != nil {
-		return Verdict{}, err
+		return result{}, err
 	}
 	proto, err := u8proto.ParseProtocol(pr.Protocol)
 	if err != nil {
-		return Verdict{}, err
+		return result{}, err
 	}
 	key := policy.EgressKey()
 	if pr.Direction == Ingress {
@@ -227,20 +251,27 @@ func (e *engine) verdict(pr Probe, workload, peer *identity.Identity) (Verdict, 
 	key = key.WithIdentity(peer.ID).WithPortProto(proto, uint16(pr.Port))
 	entry, meta, found := epp.Lookup(key)
 
-	selecting := e.selecting(workload, pr.Direction == Ingress)
-	v := Verdict{Allowed: !entry.IsDeny()}
-	origins := e.origins(meta.LabelArray())
-	switch {
-	case len(selecting) == 0:
-		v.Reason = fmt.Sprintf("no policy selects the workload for %s", pr.Direction)
-	case !found:
-		v.Reason = "default deny: no rule allows it; selected by " + strings.Join(selecting, ", ")
-	case v.Allowed:
-		v.Reason = "allowed by " + strings.Join(origins, "; ")
-	default:
-		v.Reason = "denied by " + strings.Join(origins, "; ")
+	r := result{Verdict: Verdict{Allowed: !entry.IsDeny()}, selecting: e.selecting(workload, pr.Direction == Ingress)}
+	r.rules, r.synthetic = e.origins(meta.LabelArray())
+	var names []string
+	for _, ru := range r.rules {
+		names = append(names, ru.String())
 	}
-	return v, nil
+	names = append(names, r.synthetic...)
+	if len(names) == 0 {
+		names = []string{"an entry without rule labels"}
+	}
+	switch {
+	case len(r.selecting) == 0:
+		r.Reason = fmt.Sprintf("no policy selects the workload for %s", pr.Direction)
+	case !found:
+		r.Reason = "default deny: no rule allows it; selected by " + strings.Join(r.selecting, ", ")
+	case r.Allowed:
+		r.Reason = "allowed by " + strings.Join(names, "; ")
+	default:
+		r.Reason = "denied by " + strings.Join(names, "; ")
+	}
+	return r, nil
 }
 
 // selecting names the policies whose entries in the direction select the
@@ -258,37 +289,32 @@ func (e *engine) selecting(workload *identity.Identity, ingress bool) []string {
 	return out
 }
 
-// origins names the rules behind a policy map entry, from the labels Cilium
-// carried from the rules to the entry.
-func (e *engine) origins(list labels.LabelArrayList) []string {
-	var out []string
-	add := func(s string) {
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
+// origins returns the rules behind a policy map entry, from the labels
+// Cilium carried from the rules to the entry.
+func (e *engine) origins(list labels.LabelArrayList) (rules []rule, synthetic []string) {
 	for _, la := range list {
 		named := false
 		for _, l := range la {
 			switch {
 			case l.Source == entryLabelSource && l.Key == entryLabelKey:
 				if i, err := strconv.Atoi(l.Value); err == nil && i < len(e.parsed.rules) {
-					add(describe(e.parsed.rules[i]))
+					if r := e.parsed.rules[i]; !slices.Contains(rules, r) {
+						rules = append(rules, r)
+					}
 					named = true
 				}
 			case l.Source == labels.LabelSourceReserved && l.Key == policy.LabelKeyPolicyDerivedFrom:
-				add(syntheticRules[l.Value])
+				if s := syntheticRules[l.Value]; !slices.Contains(synthetic, s) {
+					synthetic = append(synthetic, s)
+				}
 				named = true
 			}
 		}
-		if !named && len(la) > 0 {
-			add(la.String())
+		if s := la.String(); !named && len(la) > 0 && !slices.Contains(synthetic, s) {
+			synthetic = append(synthetic, s)
 		}
 	}
-	if len(out) == 0 {
-		out = append(out, "an entry without rule labels")
-	}
-	return out
+	return rules, synthetic
 }
 
 // syntheticRules names the rules the agent adds itself
