@@ -115,8 +115,11 @@ func (ids *identities) peer(p Peer) (*identity.Identity, error) {
 		// and reserved:kube-apiserver (the kubernetes EndpointSlice).
 		return ids.address(addr, labels.NewFrom(labels.LabelRemoteNode), labels.LabelKubeAPIServer)
 	case p.Entity == EntityHost, p.Entity == EntityKubeDNSService:
-		// node-local-dns binds the kube-dns address on the node itself: it
-		// is one of the host's addresses.
+		// node-local-dns binds its addresses (169.254.20.10, the kube-dns
+		// Service IP) to a dummy device on the node. The agent takes the
+		// addresses of dummy devices as node addresses
+		// (pkg/datapath/tables shouldUseDeviceForNodeAddress) and gives
+		// every node address reserved:host (daemon/cmd/hostips-sync.go).
 		return ids.address(addr, labels.NewFrom(labels.LabelHost))
 	case p.Entity == EntityRemoteNode:
 		return ids.address(addr, labels.NewFrom(labels.LabelRemoteNode))

@@ -38,8 +38,9 @@ const (
 	EntityRemoteNode Entity = "remote-node"
 	// EntityWorld is an address outside the cluster; with IP, that address.
 	EntityWorld Entity = "world"
-	// EntityKubeDNSService is the kube-dns Service address answered by
-	// node-local-dns on the workload's node.
+	// EntityKubeDNSService is the kube-dns Service address (or, with IP,
+	// another address such as 169.254.20.10) answered by node-local-dns on
+	// the workload's node: Cilium sees the host.
 	EntityKubeDNSService Entity = "kube-dns-service"
 )
 
