@@ -34,8 +34,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
 	"github.com/cilium/cilium/pkg/defaults"
 	"github.com/cilium/cilium/pkg/endpoint/regeneration"
+	envoypolicy "github.com/cilium/cilium/pkg/envoy/policy"
 	"github.com/cilium/cilium/pkg/identity"
 	"github.com/cilium/cilium/pkg/identity/identitymanager"
 	"github.com/cilium/cilium/pkg/labels"
@@ -135,7 +137,10 @@ func (o Options) results(docs [][]byte, probes []Probe) ([]result, error) {
 	all := ids.all()
 
 	idMgr := identitymanager.NewIDManager(logger)
-	repo := policy.NewPolicyRepository(logger, all, nil, nil, idMgr, testpolicy.NewPolicyMetricsNoop())
+	// As pkg/policy's own tests build it (distillery_test.go
+	// newPolicyDistillery, pkg/k8s testNewPolicyRepository).
+	l7 := envoypolicy.NewEnvoyL7RulesTranslator(logger, certificatemanager.NewMockSecretManagerInline())
+	repo := policy.NewPolicyRepository(logger, all, nil, l7, idMgr, testpolicy.NewPolicyMetricsNoop())
 	repo.UpdateIdentities(all, nil)
 	repo.MustAddPolicyEntries(p.entries)
 
@@ -268,6 +273,9 @@ func (e *engine) verdict(pr Probe, workload, peer *identity.Identity) (result, e
 		r.Reason = "default deny: no rule allows it; selected by " + strings.Join(r.selecting, ", ")
 	case r.Allowed:
 		r.Reason = "allowed by " + strings.Join(names, "; ")
+		if entry.IsRedirectEntry() {
+			r.Reason += " (to the L7 proxy, whose rules then judge each request)"
+		}
 	default:
 		r.Reason = "denied by " + strings.Join(names, "; ")
 	}

@@ -418,6 +418,28 @@ spec:
 			},
 		},
 		{
+			// Layer 7 rules: the port is allowed at L4 and redirected to
+			// the proxy, which then judges each request.
+			name: "an L7 rule redirects to the proxy",
+			docs: []string{cnpHeader + `  ingress:
+  - fromEndpoints:
+    - matchLabels:
+        app: client
+    toPorts:
+    - ports:
+      - port: "80"
+        protocol: TCP
+      rules:
+        http:
+        - method: GET
+          path: /
+`},
+			checks: []check{
+				{in(podPeer(client), 80, "TCP"), true, "spec.ingress[0] (to the L7 proxy"},
+				{in(podPeer(client), 81, "TCP"), false, "default deny"},
+			},
+		},
+		{
 			// labelsfilter's default prefixes leave pod-template-hash out
 			// of identities, so no selector can use it.
 			name: "labels outside the identity cannot be selected",
