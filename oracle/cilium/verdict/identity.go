@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/cilium/cilium/pkg/identity"
-	k8sConst "github.com/cilium/cilium/pkg/k8s/apis/cilium.io"
 	k8sUtils "github.com/cilium/cilium/pkg/k8s/utils"
 	"github.com/cilium/cilium/pkg/labels"
 	"github.com/cilium/cilium/pkg/labelsfilter"
@@ -81,11 +80,14 @@ func namespaceLabels(p Pod) map[string]string {
 	if m == nil {
 		m = map[string]string{}
 	}
-	if _, ok := m[k8sConst.PodNamespaceMetaNameLabel[len(k8sConst.PodNamespaceMetaLabels)+1:]]; !ok {
-		m["kubernetes.io/metadata.name"] = p.Namespace
+	if _, ok := m[namespaceNameLabel]; !ok {
+		m[namespaceNameLabel] = p.Namespace
 	}
 	return m
 }
+
+// namespaceNameLabel is the label the API server sets on every namespace.
+const namespaceNameLabel = "kubernetes.io/metadata.name"
 
 type namespace struct {
 	name   string

@@ -488,6 +488,22 @@ func TestVerdictsRefuse(t *testing.T) {
 		{"a named port", cnpHeader + "  ingress:\n  - toPorts:\n    - ports:\n      - port: metrics\n", probe, "named ports are not supported"},
 		{"a field Cilium does not know", cnpHeader + "  ingress:\n  - fromEverywhere: true\n", probe, "unknown field"},
 		{"a policy Cilium rejects", cnpHeader + "  egress:\n  - toFQDNs:\n    - matchName: example.com\n    toCIDR: [10.0.0.0/8]\n", probe, "is not supported yet"},
+		// k8s.ParseClusterNetworkPolicy refuses the whole policy: nodes
+		// peers need enable-node-selector-labels, off by default.
+		{"a ClusterNetworkPolicy nodes peer", `apiVersion: policy.networking.k8s.io/v1alpha2
+kind: ClusterNetworkPolicy
+metadata:
+  name: nodes
+spec:
+  tier: Baseline
+  priority: 10
+  subject:
+    namespaces: {}
+  egress:
+  - action: Deny
+    to:
+    - nodes: {}
+`, probe, "node selector labels are disabled"},
 		{"two peer kinds", "", Probe{Direction: Ingress, Workload: workload, Peer: Peer{Pod: &client, Entity: EntityHost}, Port: 80, Protocol: "TCP"}, "exactly one of pod, ip, entity"},
 		{"an unknown entity", "", in(Peer{Entity: "cluster"}, 80, "TCP"), `peer entity "cluster"`},
 		{"a lower-case protocol", "", in(host, 80, "tcp"), `protocol "tcp"`},
