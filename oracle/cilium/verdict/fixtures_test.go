@@ -591,18 +591,20 @@ func (c fixtureCheck) findings() []string {
 		add("the kube-apiserver is unreachable (CIDR rules need policy-cidr-match-mode: nodes; 8: ClusterIPs)", k)
 	}
 	// 4: a ClusterNetworkPolicy's closing egress Deny misses the nodes.
-	if strings.HasPrefix(c.f.name, "clusternetworkpolicy") || strings.Contains(c.f.name, "clusternetworkpolicy") {
-		for _, node := range []string{"remote-node", "host", "kube-apiserver"} {
-			k := probeKey{Egress, node, freePort, "TCP"}
-			if r := c.verdict(k); r.Allowed && len(r.selecting) > 0 {
-				add("4: the closing egress Deny misses nodes", k)
-			}
+	byCNP := func(r result) bool {
+		return slices.ContainsFunc(r.selecting, func(s string) bool { return strings.HasPrefix(s, "ClusterNetworkPolicy ") })
+	}
+	for _, node := range []string{"remote-node", "host", "kube-apiserver"} {
+		k := probeKey{Egress, node, freePort, "TCP"}
+		if r := c.verdict(k); r.Allowed && byCNP(r) {
+			add("4: the closing egress Deny misses nodes", k)
 		}
-		// Documented: ingress peers are only namespaces and pods.
-		for _, src := range []string{"world", "remote-node"} {
-			if k := (probeKey{Ingress, src, freePort, "TCP"}); c.verdict(k).Allowed {
-				add("limit: ingress from outside the pods stays open", k)
-			}
+	}
+	// Documented: a ClusterNetworkPolicy's ingress peers are only
+	// namespaces and pods.
+	for _, src := range []string{"world", "remote-node"} {
+		if k := (probeKey{Ingress, src, freePort, "TCP"}); c.verdict(k).Allowed && byCNP(c.verdict(k)) {
+			add("limit: ingress from outside the pods stays open", k)
 		}
 	}
 	// 5: node-local-dns answers on a host address.
