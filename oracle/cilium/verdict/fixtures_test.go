@@ -317,6 +317,11 @@ type probeKey struct {
 var properties = []string{"selected", "default deny", "webhook", "metrics", "gate", "dns", "apiserver", "same release"}
 
 func checkFixture(t *testing.T, f fixture, checked map[string]int) []string {
+	// The agent's startup (the label filter, the cluster entity) comes
+	// before parsing, as in Verdicts.
+	if err := setup(); err != nil {
+		t.Fatal(err)
+	}
 	p, err := parseDocuments(discard, f.docs)
 	if err != nil {
 		t.Fatalf("Cilium refuses the fixture's policies: %v", err)

@@ -19,6 +19,7 @@ var (
 	podPeer   = func(p Pod) Peer { return Peer{Pod: &p} }
 	apiserver = Peer{Entity: EntityKubeAPIServer, IP: "10.0.0.1"}
 	host      = Peer{Entity: EntityHost}
+	hostAt    = Peer{Entity: EntityHost, IP: "10.0.0.3"}
 	remote    = Peer{Entity: EntityRemoteNode, IP: "10.0.0.2"}
 	ipPeer    = func(ip string) Peer { return Peer{IP: ip} }
 )
@@ -156,12 +157,18 @@ spec:
     - ports:
       - port: "9443"
         protocol: TCP
+  egress:
+  - toCIDRSet:
+    - cidr: 10.0.0.0/24
 `},
 			checks: []check{
 				{in(apiserver, 9443, "TCP"), false, "default deny"},
 				{in(remote, 9443, "TCP"), false, "default deny"},
 				{in(ipPeer("10.0.0.77"), 9443, "TCP"), true, "spec.ingress[0]"},
 				{in(ipPeer("10.0.1.77"), 9443, "TCP"), false, "default deny"},
+				{out(hostAt, 443, "TCP"), false, "default deny"},
+				{out(apiserver, 443, "TCP"), false, "default deny"},
+				{out(ipPeer("10.0.0.77"), 443, "TCP"), true, "spec.egress[0]"},
 			},
 		},
 		{
@@ -174,11 +181,16 @@ spec:
     - ports:
       - port: "9443"
         protocol: TCP
+  egress:
+  - toCIDRSet:
+    - cidr: 10.0.0.0/24
 `},
 			checks: []check{
 				{in(apiserver, 9443, "TCP"), true, "spec.ingress[0]"},
 				{in(remote, 9443, "TCP"), true, "spec.ingress[0]"},
 				{in(ipPeer("10.0.0.77"), 9443, "TCP"), true, "spec.ingress[0]"},
+				{out(hostAt, 443, "TCP"), true, "spec.egress[0]"},
+				{out(apiserver, 443, "TCP"), true, "spec.egress[0]"},
 			},
 		},
 		{
