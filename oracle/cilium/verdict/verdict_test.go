@@ -49,6 +49,19 @@ spec:
       app: x
 `
 
+// cidrPolicy allows 10.0.0.0/24 in on 9443 and out on every port.
+const cidrPolicy = cnpHeader + `  ingress:
+  - fromCIDRSet:
+    - cidr: 10.0.0.0/24
+    toPorts:
+    - ports:
+      - port: "9443"
+        protocol: TCP
+  egress:
+  - toCIDRSet:
+    - cidr: 10.0.0.0/24
+`
+
 // TestVerdicts proves the harness on hand-written policies. Each case states
 // what Cilium's documentation or code says the outcome is.
 func TestVerdicts(t *testing.T) {
@@ -150,17 +163,7 @@ spec:
 			// unless policy-cidr-match-mode includes nodes. A host-network
 			// apiserver is such a node (issue 12, defect 3).
 			name: "fromCIDRSet covering the apiserver does not select it",
-			docs: []string{cnpHeader + `  ingress:
-  - fromCIDRSet:
-    - cidr: 10.0.0.0/24
-    toPorts:
-    - ports:
-      - port: "9443"
-        protocol: TCP
-  egress:
-  - toCIDRSet:
-    - cidr: 10.0.0.0/24
-`},
+			docs: []string{cidrPolicy},
 			checks: []check{
 				{in(apiserver, 9443, "TCP"), false, "default deny"},
 				{in(remote, 9443, "TCP"), false, "default deny"},
@@ -174,17 +177,7 @@ spec:
 		{
 			name: "fromCIDRSet covering the apiserver selects it under policy-cidr-match-mode nodes",
 			opts: Options{CIDRMatchNodes: true},
-			docs: []string{cnpHeader + `  ingress:
-  - fromCIDRSet:
-    - cidr: 10.0.0.0/24
-    toPorts:
-    - ports:
-      - port: "9443"
-        protocol: TCP
-  egress:
-  - toCIDRSet:
-    - cidr: 10.0.0.0/24
-`},
+			docs: []string{cidrPolicy},
 			checks: []check{
 				{in(apiserver, 9443, "TCP"), true, "spec.ingress[0]"},
 				{in(remote, 9443, "TCP"), true, "spec.ingress[0]"},
