@@ -541,8 +541,9 @@ func (c fixtureCheck) mustAllow(property string, k probeKey) {
 	}
 }
 
-// findings records the issue 12 defects and the documented limits this
-// fixture shows on Cilium, without asserting them.
+// findings records the documented limits this fixture shows on Cilium, and fails on
+// the issue 12 defects that are fixed (3 and 5 under engine cilium, 6, 7): each of those
+// failed on its fixture before its fix.
 func (c fixtureCheck) findings() []string {
 	var rows []string
 	add := func(finding string, k probeKey) {
@@ -562,7 +563,10 @@ func (c fixtureCheck) findings() []string {
 	for _, i := range c.roleRules("networkPolicy.webhook") {
 		if port, proto, ok := c.firstPort(i); ok && c.hasCIDRPeer(i) {
 			if k := (probeKey{Ingress, "kube-apiserver", port, proto}); !c.verdict(k).Allowed {
-				add("3: webhook from an ipBlock misses the host-network apiserver", k)
+				if byCNPKind(c.verdict(k), "CiliumNetworkPolicy") {
+					c.errorf("defect 3 (fixed): %s %s %d/%s is denied: a CiliumNetworkPolicy's webhook rule must name the kube-apiserver entity: %s", k.dir, k.peer, k.port, k.proto, c.verdict(k).Reason)
+				}
+				add("limit: a NetworkPolicy's webhook ipBlock misses the host-network apiserver on Cilium (policy-cidr-match-mode: nodes)", k)
 			}
 		}
 	}
@@ -615,16 +619,19 @@ func (c fixtureCheck) findings() []string {
 	// 5: node-local-dns answers on a host address.
 	if profile, _ := mapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
 		if k := (probeKey{Egress, "node-local-dns", 53, "UDP"}); !c.verdict(k).Allowed {
-			add("5: node-local-dns (a host address on Cilium) is not allowed", k)
+			if byCNPKind(c.verdict(k), "CiliumNetworkPolicy") {
+				c.errorf("defect 5 (fixed): %s %s %d/%s is denied: a CiliumNetworkPolicy reaches node-local DNS as the host: %s", k.dir, k.peer, k.port, k.proto, c.verdict(k).Reason)
+			}
+			add("limit: a NetworkPolicy's ipBlock cannot reach node-local DNS on Cilium (a host address)", k)
 		}
 	}
 	// 6: the apiserver rule opens every port of the control-plane node.
 	if k := (probeKey{Egress, "kube-apiserver", kubeletPort, "TCP"}); allowedBy(k, "networkPolicy.egress.apiserver") {
-		add("6: the apiserver rule has no ports", k)
+		c.errorf("defect 6 (fixed): %s %s %d/%s is allowed: the apiserver rule must open the apiserver's ports only: %s", k.dir, k.peer, k.port, k.proto, c.verdict(k).Reason)
 	}
 	// 7: DNS egress reaches every pod of the DNS namespace.
 	if k := (probeKey{Egress, "kube-system pod", 53, "UDP"}); allowedBy(k, "networkPolicy.egress.dns") {
-		add("7: DNS egress open to the whole DNS namespace", k)
+		c.errorf("defect 7 (fixed): %s %s %d/%s is allowed: DNS egress must reach the DNS pods only: %s", k.dir, k.peer, k.port, k.proto, c.verdict(k).Reason)
 	}
 	return rows
 }
@@ -664,4 +671,9 @@ func merge(base, over map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// byCNPKind tells whether a policy of the kind selects the workload for the verdict.
+func byCNPKind(r result, kind string) bool {
+	return slices.ContainsFunc(r.selecting, func(s string) bool { return strings.HasPrefix(s, kind+" ") })
 }
