@@ -339,90 +339,115 @@ func CheckShape(v any, t reflect.Type, path string, pruned *[]string) (errs []er
 	at := func(what string) []error {
 		return []error{fmt.Errorf("%s: %s", displayPath(path), what)}
 	}
-	if t == intOrStringType {
+	switch {
+	case t == intOrStringType:
 		switch v.(type) {
 		case int64, string:
 			return nil, false
 		}
 		return at("must be a port number or name, not " + aTypeName(v)), true
-	}
-	switch t.Kind() {
-	case reflect.Struct, reflect.Map:
+	case t.Kind() == reflect.Struct || t.Kind() == reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
 			return at("must be a mapping, not " + aTypeName(v)), true
 		}
-		isStruct := t.Kind() == reflect.Struct
-		var fields map[string]jsonField
-		if isStruct {
-			fields = jsonFields(t)
-		} else if t.Elem().Kind() == reflect.Interface {
-			return nil, false
-		}
-		for _, k := range SortedKeys(m) {
-			p := Join(path, k)
-			var elem reflect.Type
-			if isStruct {
-				f, ok := fields[k]
-				if !ok {
-					errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(p), strings.Join(SortedKeys(fields), ", ")))
-					delete(m, k)
-					*pruned = append(*pruned, p)
-					continue
-				}
-				elem = f.Type
-			} else {
-				elem = t.Elem()
-			}
-			e, bad := CheckShape(m[k], elem, p, pruned)
-			errs = append(errs, e...)
-			if bad {
-				delete(m, k)
-				*pruned = append(*pruned, p)
-			}
-		}
-		return errs, false
-	case reflect.Slice:
-		s, ok := v.([]any)
+		return checkMapping(m, t, path, pruned), false
+	case t.Kind() == reflect.Slice:
+		l, ok := v.([]any)
 		if !ok {
 			return at("must be a list, not " + aTypeName(v)), true
 		}
-		var inner []string // what the elements prune goes with the list
-		for i, e := range s {
-			p := fmt.Sprintf("%s[%d]", path, i)
-			if e == nil {
-				errs = append(errs, fmt.Errorf("%s: must not be null", p))
+		errs := checkList(l, t, path)
+		return errs, len(errs) > 0
+	}
+	if what := checkScalar(v, t); what != "" {
+		return at(what), true
+	}
+	return nil, false
+}
+
+// checkMapping checks the fields of a mapping against a struct's JSON fields (an unknown
+// field is an error) or a map's element type, and takes out of m, into pruned, every field
+// of the wrong shape.
+func checkMapping(m map[string]any, t reflect.Type, path string, pruned *[]string) []error {
+	isStruct := t.Kind() == reflect.Struct
+	var fields map[string]jsonField
+	if isStruct {
+		fields = jsonFields(t)
+	} else if t.Elem().Kind() == reflect.Interface {
+		return nil
+	}
+	var errs []error
+	for _, k := range SortedKeys(m) {
+		p := Join(path, k)
+		elem := t
+		if isStruct {
+			f, ok := fields[k]
+			if !ok {
+				errs = append(errs, fmt.Errorf("%s: unknown field; allowed: %s", displayPath(p), strings.Join(SortedKeys(fields), ", ")))
+				delete(m, k)
+				*pruned = append(*pruned, p)
 				continue
 			}
-			e, _ := CheckShape(e, t.Elem(), p, &inner)
-			errs = append(errs, e...)
+			elem = f.Type
+		} else {
+			elem = t.Elem()
 		}
-		return errs, len(errs) > 0
+		e, bad := CheckShape(m[k], elem, p, pruned)
+		errs = append(errs, e...)
+		if bad {
+			delete(m, k)
+			*pruned = append(*pruned, p)
+		}
+	}
+	return errs
+}
+
+// checkList checks every element of a list; a list with a bad element goes whole, so that
+// later indexes stay those of the text.
+func checkList(l []any, t reflect.Type, path string) []error {
+	var errs []error
+	var inner []string // what the elements prune goes with the list
+	for i, e := range l {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if e == nil {
+			errs = append(errs, fmt.Errorf("%s: must not be null", p))
+			continue
+		}
+		e, _ := CheckShape(e, t.Elem(), p, &inner)
+		errs = append(errs, e...)
+	}
+	return errs
+}
+
+// checkScalar says what is wrong with a scalar for its Go type, or "".
+func checkScalar(v any, t reflect.Type) string {
+	switch t.Kind() {
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			return at(fmt.Sprintf("must be true or false, not the %s %s", typeName(v), quote(v))), true
+			return fmt.Sprintf("must be true or false, not the %s %s", typeName(v), quote(v))
 		}
 	case reflect.String:
 		str, ok := v.(string)
 		if !ok {
-			return at(fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v))), true
+			return fmt.Sprintf("must be a string, not the %s %s", typeName(v), quote(v))
 		}
 		if allowed, ok := enums[t]; ok && str != "" && !slices.Contains(allowed, str) {
-			return at(fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", "))), true
+			return fmt.Sprintf("%q: must be one of %s", str, strings.Join(allowed, ", "))
 		}
 	case reflect.Int32, reflect.Int64, reflect.Int:
 		i, ok := v.(int64)
 		if !ok {
-			return at(fmt.Sprintf("must be an integer, not the %s %s", typeName(v), quote(v))), true
+			return fmt.Sprintf("must be an integer, not the %s %s", typeName(v), quote(v))
 		}
 		if t.Kind() == reflect.Int32 && (i < math.MinInt32 || i > math.MaxInt32) {
-			return at(fmt.Sprintf("%d is out of range", i)), true
+			return fmt.Sprintf("%d is out of range", i)
 		}
 	case reflect.Interface:
 	default:
-		return at("unsupported type " + t.String()), true
+		return "unsupported type " + t.String()
 	}
-	return nil, false
+	return ""
 }
 
 func quote(v any) string {
