@@ -114,7 +114,9 @@ var corpusConfigs = []struct{ name, text string }{
 	{"egress", "networkPolicy: {enabled: true, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32, 'fd00::1/128']}}}"},
 	{"cilium", "networkPolicy: {enabled: true, engine: cilium, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true}}"},
 	{"calico", "networkPolicy: {enabled: true, engine: calico, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true}}"},
-	{"clusterNetworkPolicy", "networkPolicy: {enabled: true, engine: clusterNetworkPolicy, keepExisting: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32, 'fd00::1/128']}}}"},
+	// Under clusterNetworkPolicy a chart's own NetworkPolicy would decide alone at the
+	// Baseline tier, so keepExisting is refused there: the chart policies are rewritten.
+	{"clusterNetworkPolicy", "networkPolicy: {enabled: true, engine: clusterNetworkPolicy, rewrite: true, defaultDeny: {enabled: true}, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32, 'fd00::1/128']}}}"},
 }
 
 func corpusRuns(t *testing.T) []securityRun {

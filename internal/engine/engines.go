@@ -42,10 +42,10 @@ func NumericPorts(p *plan.Policy, r plan.Rule, dir plan.Direction, engine config
 			if port.EndPort != nil && *port.EndPort > np.Port {
 				np.End = *port.EndPort
 			}
-		case dir == plan.Ingress && p.Workload != nil:
-			n, _, ok := p.Workload.Resolve(*port.Port)
-			if !ok {
-				return nil, fmt.Errorf("%s.ports[%d]: named port %q: the pods of %s declare no port of that name, and engine %s takes port numbers only: write the number", r.Origin, i, port.Port.StrVal, p.For, engine)
+		case dir == plan.Ingress && len(p.Destinations()) > 0:
+			n, err := resolveNamed(p, port.Port.StrVal)
+			if err != nil {
+				return nil, fmt.Errorf("%s.ports[%d]: named port %q: %v, and engine %s takes port numbers only: write the number", r.Origin, i, port.Port.StrVal, err, engine)
 			}
 			np.Port = n
 		default:
@@ -81,4 +81,23 @@ func (o RuleOrigins) Set(meta *metav1.ObjectMeta) {
 		meta.Annotations = map[string]string{}
 	}
 	meta.Annotations[manifest.AnnotationRuleOrigins] = strings.Join(o, "\n")
+}
+
+// resolveNamed resolves a named ingress port against the declared ports of the workloads
+// the policy is for: one number, the same in all of them.
+func resolveNamed(p *plan.Policy, name string) (int32, error) {
+	var n int32
+	for _, w := range p.Destinations() {
+		m, _, ok := w.Resolve(intstr.FromString(name))
+		switch {
+		case !ok && p.Workload != nil:
+			return 0, fmt.Errorf("the pods of %s declare no port of that name", p.For)
+		case !ok:
+			return 0, fmt.Errorf("the pods of %s declare no port of that name", w.ID())
+		case n != 0 && m != n:
+			return 0, fmt.Errorf("the workloads it selects declare it as %d and %d", n, m)
+		}
+		n = m
+	}
+	return n, nil
 }

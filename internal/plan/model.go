@@ -91,6 +91,9 @@ type Policy struct {
 	ScopeNamespace string
 	// Closing says how the rules end where rules do not isolate by themselves.
 	Closing Closing
+	// Selects are the covered workloads a rewritten chart policy selects, whose declared
+	// ports name the policy's named ingress ports.
+	Selects []*discover.Workload
 	// Workload is the workload an allowlist is for.
 	Workload *discover.Workload
 }
@@ -133,3 +136,12 @@ func allowlistName(w *discover.Workload) string {
 
 // denyName is the stable name of a release's default-deny.
 func denyName(release string) string { return ObjectName(release, "default-deny") }
+
+// Destinations are the workloads whose pods an ingress rule of the policy reaches: the
+// allowlist's workload, or the covered workloads a rewritten chart policy selects.
+func (p *Policy) Destinations() []*discover.Workload {
+	if p.Workload != nil {
+		return []*discover.Workload{p.Workload}
+	}
+	return p.Selects
+}

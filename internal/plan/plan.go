@@ -450,7 +450,14 @@ func (pl *Planner) PlanRewrites(covered []*Coverage, chart []*discover.ChartPoli
 	for _, s := range ChartSelections(pl.D, covered, chart) {
 		for _, c := range s.Covered {
 			if c.Config.NetworkPolicy.Rewrite {
-				rewritten = append(rewritten, pl.planRewrite(s.Chart, c.Config)...)
+				var selects []*discover.Workload
+				for _, sc := range s.Covered {
+					selects = append(selects, sc.W)
+				}
+				for _, p := range pl.planRewrite(s.Chart, c.Config) {
+					p.Selects = selects
+					rewritten = append(rewritten, p)
+				}
 				replaced = append(replaced, s.Chart)
 				break
 			}
