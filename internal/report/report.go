@@ -12,6 +12,7 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -85,6 +86,18 @@ func ReadTraffic(n *yaml.RNode) ([]Traffic, error) {
 		return nil, err
 	}
 	return TrafficOf(o), nil
+}
+
+// ScopeNamespace is the namespace an object is about: its own, or for a cluster-scoped
+// one (ClusterNetworkPolicy) the namespace its subject names by kubernetes.io/metadata.name.
+func ScopeNamespace(o *engine.Object) string {
+	if !o.ClusterScoped {
+		return o.Namespace
+	}
+	if ns := o.Subject.Namespaces; ns != nil {
+		return ns.MatchLabels[manifest.LabelNamespaceName]
+	}
+	return ""
 }
 
 // TrafficOf writes the rules of an object read back as Traffic rows: ingress, then egress,
