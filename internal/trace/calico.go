@@ -86,7 +86,7 @@ func (p *probe) calicoTier() result {
 	if len(pols) == 0 {
 		return result{outcome: pass}
 	}
-	if p.dir == plan.Ingress && p.peer.kind == peerHost {
+	if p.dir == plan.Ingress && p.peer.fromLocalNode() {
 		return result{outcome: allow, reason: "traffic from the pod's own node: Calico lets the host reach its pods"}
 	}
 	sort.SliceStable(pols, func(i, j int) bool {

@@ -97,7 +97,7 @@ func (p *probe) ciliumTier() result {
 	if pending.unknown {
 		return undecidedResult(pending)
 	}
-	if p.dir == plan.Ingress && p.peer.kind == peerHost && defaultDeny {
+	if p.dir == plan.Ingress && p.peer.fromLocalNode() && defaultDeny {
 		return result{outcome: allow, reason: "traffic from the pod's own node: Cilium allows the host in default deny (allow-localhost)"}
 	}
 	if !defaultDeny {

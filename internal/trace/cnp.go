@@ -97,6 +97,9 @@ func (p *probe) cnpTier(tier string) result {
 		}
 		return undecidedResult(unknown("%s %s: action %q", d.o.ID, d.r.Name(), d.r.Action))
 	}
+	if len(pols) > 0 {
+		return result{outcome: pass, reason: fmt.Sprintf("no rule of %s (tier %s) matches", names(pols), tier)}
+	}
 	return result{outcome: pass}
 }
 

@@ -38,7 +38,7 @@ func (p *probe) kubernetesTier() result {
 	if len(selected) == 0 {
 		return result{outcome: pass}
 	}
-	if p.dir == plan.Ingress && p.peer.kind == peerHost {
+	if p.dir == plan.Ingress && p.peer.fromLocalNode() {
 		return result{outcome: allow, reason: "traffic from the pod's own node: NetworkPolicy always allows it"}
 	}
 	return p.k8sUnion(selected, Kubernetes)

@@ -100,7 +100,9 @@ type peer struct {
 	addr netip.Addr // invalid: not given
 }
 
-func (p *peer) inCluster() bool { return p.kind != peerWorld }
+// fromLocalNode says the peer is a process of the workload's own node: the host, or
+// node-local-dns on it.
+func (p *peer) fromLocalNode() bool { return p.kind == peerHost || p.kind == peerKubeDNS }
 
 // match is a tri-state answer: no, yes, or that it cannot be told (why says what).
 type match struct {
