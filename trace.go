@@ -54,9 +54,6 @@ func checkCommandFlags(cmd string, fs *flag.FlagSet, o *options) error {
 				errs = append(errs, fmt.Errorf("helm-netpol: --%s: only trace takes it", n))
 			}
 		}
-		if f.Name == "format" && cmd != "trace" && cmd != "report" {
-			errs = append(errs, fmt.Errorf("helm-netpol: --format: only report and trace take it"))
-		}
 	})
 	if cmd == "trace" {
 		switch o.format {

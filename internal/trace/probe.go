@@ -8,8 +8,10 @@ import (
 )
 
 // Probe asks whether one connection is allowed: from the peer to the workload's pod
-// (ingress) or from the pod to the peer (egress), on a port and protocol. Its JSON names
-// are shared with the oracles; Kind, Name and Ports are this tool's additions.
+// (ingress) or from the pod to the peer (egress), on a port and protocol. Only the
+// workload's side is judged: an ingress probe from a pod does not consult that pod's
+// egress policies. Its JSON names are shared with the oracles; Kind, Name and Ports are
+// this tool's additions.
 type Probe struct {
 	Direction string `json:"direction"`
 	Workload  Pod    `json:"workload"`
