@@ -42,6 +42,11 @@ Usage:
   helm-netpol report [--format F] [flags] < manifests.yaml
                                                         what the rendered policies allow, per
                                                         workload: markdown, json or mermaid
+  helm-netpol trace [probe flags | --probe FILE] [--format text|json] [flags] < manifests.yaml
+                                                        may this peer reach that workload (or it
+                                                        the peer)? allowed or denied, by which
+                                                        object and rule, read back in each
+                                                        policy's own dialect
   helm-netpol flux-patches [flags] < manifests.yaml    HelmRelease spec.postRenderers patches
                                                         for what a Flux post-render can do
   helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
@@ -74,6 +79,7 @@ type cliOptions struct {
 	strict     bool
 	namespace  string
 	release    string
+	trace      traceFlags
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
@@ -85,7 +91,8 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
 	fs.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	fs.StringVar(&o.namespace, "namespace", "", "the release `namespace`, where the stream does not say")
 	fs.StringVar(&o.release, "release", "", "the release `name`, where the stream does not say")
-	fs.StringVar(&o.format, "format", "markdown", "report only: markdown, json or mermaid")
+	fs.StringVar(&o.format, "format", "", "report: markdown (default), json or mermaid; trace: text (default) or json")
+	o.trace.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -101,7 +108,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs, o := newFlags(stderr)
 	switch cmd {
-	case "post-render", "policies", "flux-patches", "report":
+	case "post-render", "policies", "flux-patches", "report", "trace":
 	case "install-postrenderer":
 		return installPostRenderer(args, stdout, stderr)
 	case "argocd":
@@ -124,6 +131,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "helm-netpol: unexpected argument %q: the manifests come on stdin\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := checkCommandFlags(cmd, fs, o); err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
 	err := process(cmd, o, stdin, stdout, stderr)
@@ -275,8 +286,11 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 		}
 	}
 	var res *transform.Result
-	if cmd == "report" {
+	switch cmd {
+	case "report":
 		return writeReport(o, input, opts, stdout, stderr)
+	case "trace":
+		return writeTrace(o, input, opts, stdout)
 	}
 	if cmd == "policies" || cmd == "flux-patches" {
 		do := transform.Policies
@@ -308,7 +322,7 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 func writeReport(o *cliOptions, input []byte, opts transform.Options, stdout, stderr io.Writer) error {
 	var render func(*transform.Report) (string, error)
 	switch o.format {
-	case "markdown":
+	case "markdown", "":
 		render = func(r *transform.Report) (string, error) { return r.Markdown(), nil }
 	case "json":
 		render = (*transform.Report).JSON

@@ -25,6 +25,9 @@ type Options struct {
 	Strict bool
 	// Format is the framing of the stream, which generated objects follow.
 	Format manifest.Format
+	// CNI is the network plugin Trace evaluates the policies under: kubernetes, cilium or
+	// calico; empty, the one the stream's policies are written for.
+	CNI CNI
 
 	// releaseConfig is a release-wide config that came from outside the items (a KRM
 	// function's functionConfig).

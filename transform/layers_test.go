@@ -29,6 +29,7 @@ var stages = map[string]int{
 	"internal/engine/clusternetworkpolicy": 7,
 	"internal/engine/registry":             8,
 	"internal/report":                      9,
+	"internal/trace":                       9,
 	"transform":                            10,
 	"internal/argocd":                      10, // the Argo CD plugin: runs the binary, imports no stage
 	"":                                     11, // the command

@@ -9,8 +9,11 @@ import (
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -22,6 +25,11 @@ type Traffic struct {
 	Peers     []string `json:"peers"`     // who; empty: nobody (isolation only)
 	Object    string   `json:"object"`    // the policy that says it
 	Rule      string   `json:"rule"`      // the rule's place in it, and the config key behind it
+	// PeerDetails are the peers as the engine reads them (selectors, CIDRs, entities);
+	// AnyPeer says the rule matches every peer. PortDetails are the ports so.
+	PeerDetails []engine.Peer `json:"peerDetails,omitempty"`
+	AnyPeer     bool          `json:"anyPeer,omitempty"`
+	PortDetails []engine.Port `json:"portDetails,omitempty"`
 }
 
 // WorkloadReport is the traffic matrix of one workload.
@@ -70,127 +78,77 @@ func NameNumberedPorts(ts []Traffic, w *discover.Workload) []Traffic {
 	return ts
 }
 
-// readTraffic reads the rules of a rendered policy in its own dialect.
+// ReadTraffic reads the rules of a rendered policy in its own dialect (the engine's
+// reader) and writes each as prose, with its structured peers and ports beside.
 func ReadTraffic(n *yaml.RNode) ([]Traffic, error) {
-	o := manifest.NewObject(n)
-	var obj map[string]any
-	raw, err := n.MarshalJSON()
-	if err == nil {
-		err = json.Unmarshal(raw, &obj)
-	}
+	o, err := registry.Read(n)
 	if err != nil {
-		return nil, fmt.Errorf("helm-netpol: %s: read back: %v", o.ID(), err)
+		return nil, err
 	}
-	spec, _ := obj["spec"].(map[string]any)
-	origins := readRuleOrigins(n)
+	return TrafficOf(o), nil
+}
+
+// ScopeNamespace is the namespace an object is about: its own, or for a cluster-scoped
+// one (ClusterNetworkPolicy) the namespace its subject names by kubernetes.io/metadata.name.
+func ScopeNamespace(o *engine.Object) string {
+	if !o.ClusterScoped {
+		return o.Namespace
+	}
+	if ns := o.Subject.Namespaces; ns != nil {
+		return ns.MatchLabels[manifest.LabelNamespaceName]
+	}
+	return ""
+}
+
+// TrafficOf writes the rules of an object read back as Traffic rows: ingress, then egress,
+// then Cilium's deny lists.
+func TrafficOf(o *engine.Object) []Traffic {
 	var out []Traffic
-	add := func(dir string, i int, t Traffic) {
-		t.Direction, t.Object = dir, o.ID()
-		t.Rule = fmt.Sprintf("%s[%d]", dir, i)
-		if origin := origins[t.Rule]; origin != "" {
-			t.Rule += " " + origin
-		}
-		out = append(out, t)
-	}
-	switch o.Group() {
-	case "networking.k8s.io":
-		for _, dir := range []string{"ingress", "egress"} {
-			peersKey := map[string]string{"ingress": "from", "egress": "to"}[dir]
-			for i, r := range maps(spec[dir]) {
-				add(dir, i, Traffic{Action: "allow", Ports: readK8sPorts(r["ports"]), Peers: readK8sPeers(r[peersKey])})
+	rules := append(append([]engine.Rule{}, o.Ingress...), o.Egress...)
+	for _, list := range []string{"ingress", "egress", "ingressDeny", "egressDeny"} {
+		for i := range rules {
+			r := &rules[i]
+			if r.List != list {
+				continue
 			}
-		}
-	case "cilium.io":
-		for _, dir := range []string{"ingress", "egress", "ingressDeny", "egressDeny"} {
-			action, d := "allow", dir
-			if strings.HasSuffix(dir, "Deny") {
-				action, d = "deny", strings.TrimSuffix(dir, "Deny")
+			t := Traffic{
+				Direction:   string(r.Direction),
+				Action:      strings.ToLower(r.Action),
+				Object:      o.ID,
+				Rule:        fmt.Sprintf("%s[%d]", r.Direction, r.Index),
+				PeerDetails: r.Peers,
+				AnyPeer:     r.AnyPeer,
+				PortDetails: r.Ports,
 			}
-			for i, r := range maps(spec[dir]) {
-				add(d, i, Traffic{Action: action, Ports: readCiliumPorts(r["toPorts"]), Peers: readCiliumPeers(r, d)})
+			if r.Origin != "" {
+				t.Rule += " " + r.Origin
 			}
-		}
-	case "projectcalico.org":
-		for _, dir := range []string{"ingress", "egress"} {
-			for i, r := range maps(spec[dir]) {
-				src, _ := r["source"].(map[string]any)
-				dst, _ := r["destination"].(map[string]any)
-				peer := src
-				if dir == "egress" {
-					peer = dst
-				}
-				t := Traffic{Action: strings.ToLower(str(r["action"])), Ports: readCalicoPorts(r["protocol"], dst), Peers: readCalicoPeers(peer)}
-				if md, ok := r["metadata"].(map[string]any); ok {
-					ann, _ := md["annotations"].(map[string]any)
-					origins[fmt.Sprintf("%s[%d]", dir, i)] = str(ann[manifest.AnnotationOrigin])
-				}
-				add(dir, i, t)
+			switch o.Dialect {
+			case config.EngineKubernetes:
+				t.Ports, t.Peers = k8sPorts(r.Ports), k8sPeers(r)
+			case config.EngineCilium:
+				t.Ports, t.Peers = ciliumPorts(r.Ports), ciliumPeers(r)
+			case config.EngineCalico:
+				t.Ports, t.Peers = calicoPorts(r.Ports), calicoPeers(r)
+			case config.EngineClusterNetworkPolicy:
+				t.Ports, t.Peers = cnpPorts(r.Ports), cnpPeers(r)
 			}
-		}
-	case "policy.networking.k8s.io":
-		for _, dir := range []string{"ingress", "egress"} {
-			peersKey := map[string]string{"ingress": "from", "egress": "to"}[dir]
-			for i, r := range maps(spec[dir]) {
-				origins[fmt.Sprintf("%s[%d]", dir, i)] = str(r["name"])
-				add(dir, i, Traffic{Action: strings.ToLower(str(r["action"])), Ports: readCNPPorts(r["protocols"]), Peers: readCNPPeers(r[peersKey])})
-			}
-		}
-	default:
-		return nil, fmt.Errorf("helm-netpol: %s: no reader for this dialect", o.ID())
-	}
-	return out, nil
-}
-
-func readRuleOrigins(n *yaml.RNode) map[string]string {
-	out := map[string]string{}
-	for _, line := range strings.Split(n.GetAnnotations()[manifest.AnnotationRuleOrigins], "\n") {
-		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok {
-			out[k] = v
+			out = append(out, t)
 		}
 	}
 	return out
-}
-
-func maps(v any) []map[string]any {
-	list, _ := v.([]any)
-	out := make([]map[string]any, 0, len(list))
-	for _, e := range list {
-		m, _ := e.(map[string]any)
-		if m == nil {
-			m = map[string]any{}
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // selector describes a label selector: "app=web", "every" when empty.
-func selector(v any) string {
-	m, _ := v.(map[string]any)
+func selector(s *metav1.LabelSelector) string {
 	var parts []string
-	labels, _ := m["matchLabels"].(map[string]any)
-	for _, k := range config.SortedKeys(labels) {
-		parts = append(parts, k+"="+str(labels[k]))
-	}
-	for _, e := range maps(m["matchExpressions"]) {
-		var vals []string
-		for _, v := range anyList(e["values"]) {
-			vals = append(vals, str(v))
+	if s != nil {
+		for _, k := range config.SortedKeys(s.MatchLabels) {
+			parts = append(parts, k+"="+s.MatchLabels[k])
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%s)", str(e["key"]), str(e["operator"]), strings.Join(vals, ",")))
+		for _, e := range s.MatchExpressions {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", e.Key, e.Operator, strings.Join(e.Values, ",")))
+		}
 	}
 	if len(parts) == 0 {
 		return "every"
@@ -198,131 +156,133 @@ func selector(v any) string {
 	return strings.Join(parts, ", ")
 }
 
-func anyList(v any) []any { l, _ := v.([]any); return l }
-
-func protoOr(v any, def string) string {
-	if s := str(v); s != "" {
-		return s
+// cidr describes an address range with its exceptions.
+func cidr(p engine.Peer) string {
+	s := p.CIDR
+	if len(p.Except) > 0 {
+		b, _ := json.Marshal(p.Except)
+		s += " except " + string(b)
 	}
-	return def
+	return s
 }
 
-func readK8sPorts(v any) []string {
+func portNumber(p engine.Port) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return strconv.Itoa(int(p.Port))
+}
+
+func k8sPorts(ports []engine.Port) []string {
 	var out []string
-	for _, p := range maps(v) {
-		port := str(p["port"])
-		if port == "" {
+	for _, p := range ports {
+		port := portNumber(p)
+		if p.Name == "" && p.Port == 0 {
 			port = "every port"
 		}
-		if end := str(p["endPort"]); end != "" {
-			port += "-" + end
+		if p.EndPort != 0 {
+			port += "-" + strconv.Itoa(int(p.EndPort))
 		}
-		out = append(out, port+"/"+protoOr(p["protocol"], "TCP"))
+		out = append(out, port+"/"+p.Protocol)
 	}
 	return out
 }
 
-func readK8sPeers(v any) []string {
-	list := maps(v)
-	if len(list) == 0 {
+func k8sPeers(r *engine.Rule) []string {
+	if r.AnyPeer {
 		return []string{"anywhere"}
 	}
 	var out []string
-	for _, p := range list {
+	for _, p := range r.Peers {
 		switch {
-		case p["ipBlock"] != nil:
-			b, _ := p["ipBlock"].(map[string]any)
-			s := str(b["cidr"])
-			if ex := anyList(b["except"]); len(ex) > 0 {
-				s += " except " + str(ex)
-			}
-			out = append(out, s)
-		case p["namespaceSelector"] != nil && p["podSelector"] != nil:
-			out = append(out, fmt.Sprintf("pods %s in namespaces %s", selector(p["podSelector"]), selector(p["namespaceSelector"])))
-		case p["namespaceSelector"] != nil:
-			out = append(out, "namespaces "+selector(p["namespaceSelector"]))
+		case p.Kind == engine.PeerCIDR:
+			out = append(out, cidr(p))
+		case p.Kind == engine.PeerPods && p.Namespaces != nil:
+			out = append(out, fmt.Sprintf("pods %s in namespaces %s", selector(p.Pods), selector(p.Namespaces)))
+		case p.Kind == engine.PeerNamespaces:
+			out = append(out, "namespaces "+selector(p.Namespaces))
 		default:
-			out = append(out, "pods "+selector(p["podSelector"])+" in the own namespace")
+			out = append(out, "pods "+selector(p.Pods)+" in the own namespace")
 		}
 	}
 	return out
 }
 
-func readCiliumPorts(v any) []string {
+func ciliumPorts(ports []engine.Port) []string {
 	var out []string
-	for _, tp := range maps(v) {
-		for _, p := range maps(tp["ports"]) {
-			s := str(p["port"])
-			if end := str(p["endPort"]); end != "" {
-				s += "-" + end
-			}
-			s += "/" + protoOr(p["protocol"], "ANY")
-			if tp["rules"] != nil {
-				s += " (L7 " + str(tp["rules"]) + ")"
-			}
-			out = append(out, s)
+	for _, p := range ports {
+		if strings.HasPrefix(p.Protocol, "ICMP") {
+			continue
 		}
-	}
-	return out
-}
-
-func readCiliumPeers(r map[string]any, dir string) []string {
-	prefix := map[string]string{"ingress": "from", "egress": "to"}[dir]
-	var out []string
-	for _, e := range anyList(r[prefix+"Entities"]) {
-		out = append(out, "entity "+str(e))
-	}
-	for _, s := range maps(r[prefix+"Endpoints"]) {
-		out = append(out, "endpoints "+selector(s))
-	}
-	for _, c := range anyList(r[prefix+"CIDR"]) {
-		out = append(out, str(c))
-	}
-	for _, c := range maps(r[prefix+"CIDRSet"]) {
-		s := str(c["cidr"])
-		if ex := anyList(c["except"]); len(ex) > 0 {
-			s += " except " + str(ex)
+		s := portNumber(p)
+		if p.EndPort != 0 {
+			s += "-" + strconv.Itoa(int(p.EndPort))
+		}
+		s += "/" + p.Protocol
+		if p.L7 != "" {
+			s += " (L7 " + p.L7 + ")"
 		}
 		out = append(out, s)
 	}
-	for _, f := range maps(r["toFQDNs"]) {
-		out = append(out, "fqdn "+str(f["matchName"])+str(f["matchPattern"]))
-	}
-	for _, s := range maps(r["toServices"]) {
-		out = append(out, "service "+str(s))
-	}
 	return out
 }
 
-func readCalicoPorts(proto any, dst map[string]any) []string {
-	ports := anyList(dst["ports"])
-	p := protoOr(proto, "any protocol")
-	if len(ports) == 0 {
-		if proto == nil {
-			return nil
+func ciliumPeers(r *engine.Rule) []string {
+	var out []string
+	for _, p := range r.Peers {
+		switch p.Kind {
+		case engine.PeerEntity:
+			out = append(out, "entity "+p.Entity)
+		case engine.PeerEndpoints:
+			out = append(out, "endpoints "+selector(p.Endpoints))
+		case engine.PeerCIDR:
+			out = append(out, cidr(p))
+		case engine.PeerFQDN:
+			out = append(out, "fqdn "+p.FQDN)
+		case engine.PeerService:
+			out = append(out, "service "+p.Raw)
+		default:
+			out = append(out, p.Raw)
 		}
-		return []string{"every port/" + p}
-	}
-	var out []string
-	for _, port := range ports {
-		out = append(out, str(port)+"/"+p)
 	}
 	return out
 }
 
-func readCalicoPeers(m map[string]any) []string {
+func calicoPorts(ports []engine.Port) []string {
 	var out []string
-	if s := str(m["selector"]); s != "" {
-		out = append(out, "selector "+s)
+	for _, p := range ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = "any protocol"
+		}
+		switch {
+		case p.Name != "":
+			out = append(out, p.Name+"/"+proto)
+		case p.Port == 0:
+			out = append(out, "every port/"+proto)
+		case p.EndPort != 0:
+			out = append(out, fmt.Sprintf("%d:%d/%s", p.Port, p.EndPort, proto))
+		default:
+			out = append(out, fmt.Sprintf("%d/%s", p.Port, proto))
+		}
 	}
-	if s := str(m["namespaceSelector"]); s != "" {
-		out = append(out, "namespaces "+s)
-	}
-	for _, n := range anyList(m["nets"]) {
-		out = append(out, str(n))
-	}
-	if svc, ok := m["services"].(map[string]any); ok {
-		out = append(out, fmt.Sprintf("service %s/%s", str(svc["namespace"]), str(svc["name"])))
+	return out
+}
+
+func calicoPeers(r *engine.Rule) []string {
+	var out []string
+	for _, p := range r.Peers {
+		if p.Kind == engine.PeerService {
+			out = append(out, fmt.Sprintf("service %s/%s", p.Service.Namespace, p.Service.Name))
+			continue
+		}
+		if p.Selector != "" {
+			out = append(out, "selector "+p.Selector)
+		}
+		if p.NamespaceSelector != "" {
+			out = append(out, "namespaces "+p.NamespaceSelector)
+		}
+		out = append(out, p.Nets...)
 	}
 	if len(out) == 0 {
 		return []string{"anywhere"}
@@ -330,49 +290,40 @@ func readCalicoPeers(m map[string]any) []string {
 	return out
 }
 
-func readCNPPorts(v any) []string {
+func cnpPorts(ports []engine.Port) []string {
 	var out []string
-	for _, p := range maps(v) {
-		for _, proto := range []string{"tcp", "udp", "sctp"} {
-			m, ok := p[proto].(map[string]any)
-			if !ok {
-				continue
-			}
-			name := strings.ToUpper(proto)
-			switch {
-			case m["destinationPort"] != nil:
-				dp, _ := m["destinationPort"].(map[string]any)
-				out = append(out, str(dp["number"])+"/"+name)
-			case m["destinationPortRange"] != nil:
-				pr, _ := m["destinationPortRange"].(map[string]any)
-				out = append(out, str(pr["start"])+"-"+str(pr["end"])+"/"+name)
-			default:
-				out = append(out, "every port/"+name)
-			}
-		}
-		if n := str(p["destinationNamedPort"]); n != "" {
-			out = append(out, n)
+	for _, p := range ports {
+		switch {
+		case p.Name != "":
+			out = append(out, p.Name)
+		case p.EndPort != 0:
+			out = append(out, fmt.Sprintf("%d-%d/%s", p.Port, p.EndPort, p.Protocol))
+		case p.Port == 0:
+			out = append(out, "every port/"+p.Protocol)
+		default:
+			out = append(out, fmt.Sprintf("%d/%s", p.Port, p.Protocol))
 		}
 	}
 	return out
 }
 
-func readCNPPeers(v any) []string {
+func cnpPeers(r *engine.Rule) []string {
 	var out []string
-	for _, p := range maps(v) {
-		switch {
-		case p["namespaces"] != nil:
-			out = append(out, "namespaces "+selector(p["namespaces"]))
-		case p["pods"] != nil:
-			pods, _ := p["pods"].(map[string]any)
-			out = append(out, fmt.Sprintf("pods %s in namespaces %s", selector(pods["podSelector"]), selector(pods["namespaceSelector"])))
-		case p["networks"] != nil:
-			for _, n := range anyList(p["networks"]) {
-				out = append(out, str(n))
-			}
+	last := ""
+	for _, p := range r.Peers {
+		switch p.Kind {
+		case engine.PeerNamespaces:
+			out = append(out, "namespaces "+selector(p.Namespaces))
+		case engine.PeerPods:
+			out = append(out, fmt.Sprintf("pods %s in namespaces %s", selector(p.Pods), selector(p.Namespaces)))
+		case engine.PeerCIDR:
+			out = append(out, p.CIDR)
 		default:
-			out = append(out, str(p))
+			if p.Raw != last { // the names of one domainNames peer share it
+				out = append(out, p.Raw)
+			}
 		}
+		last = p.Raw
 	}
 	return out
 }
