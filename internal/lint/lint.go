@@ -50,18 +50,26 @@ func (l *Linter) lintDNS(c *plan.Coverage) {
 
 // lintWebhookFrom refuses a webhook `from` that no peer of the kube-apiserver can match:
 // the apiserver is not a pod, so pod and namespace selectors never match it and every
-// admission call would time out.
+// admission call, and every request to an aggregated API the pods serve, would time out.
 func (l *Linter) lintWebhookFrom(c *plan.Coverage) {
 	from := c.Config.NetworkPolicy.Webhook.From
-	if len(from) == 0 || !c.Roles[discover.RoleWebhook] || c.Config.EngineOrDefault() == config.EngineCilium {
-		return // Cilium's webhook rule names the apiserver itself (entity kube-apiserver)
+	if len(from) == 0 || !c.Roles[discover.RoleWebhook] && !c.Roles[discover.RoleAggregatedAPI] || c.Config.EngineOrDefault() == config.EngineCilium {
+		return // Cilium's rules for the apiserver's calls name it itself (entity kube-apiserver)
 	}
 	for _, p := range from {
 		if p.IPBlock != nil {
 			return
 		}
 	}
-	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks (on a Cilium cluster an ipBlock matches the apiserver only where the cluster sets policy-cidr-match-mode: nodes; engine cilium names it as the entity kube-apiserver instead)")
+	var calls []string
+	if c.Roles[discover.RoleWebhook] {
+		calls = append(calls, "every admission call")
+	}
+	if c.Roles[discover.RoleAggregatedAPI] {
+		_, names := l.D.AggregatedAPIs(c.W)
+		calls = append(calls, fmt.Sprintf("every request to the aggregated API (%s: kubectl top, autoscalers)", strings.Join(names, ", ")))
+	}
+	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so %s would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks (on a Cilium cluster an ipBlock matches the apiserver only where the cluster sets policy-cidr-match-mode: nodes; engine cilium names it as the entity kube-apiserver instead)", strings.Join(calls, " and "))
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another
@@ -145,10 +153,14 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 	var order []use
 	for _, c := range covered {
 		for _, role := range discover.RoleOrder {
+			if role == discover.RoleAggregatedAPI {
+				continue // its knob is networkPolicy.webhook.from, counted with the webhook role
+			}
 			path, from := plan.RoleFrom(c.Config, role)
 			if len(from) == 0 {
 				continue
 			}
+			has := c.Roles[role] || role == discover.RoleWebhook && c.Roles[discover.RoleAggregatedAPI]
 			layer := c.Config.Origin(path)
 			if layer == nil {
 				continue
@@ -161,9 +173,9 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 				tallies[u] = t
 				order = append(order, u)
 			}
-			t.hasRole = t.hasRole || c.Roles[role]
+			t.hasRole = t.hasRole || has
 			t.nonHook = t.nonHook || c.W.Hook == nil
-			if !c.Roles[role] {
+			if !has {
 				l.FS.Infof(c.W.ID(), path, "ignored: the workload has no %s port", role)
 			}
 		}
@@ -175,7 +187,10 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 		}
 		path, _ := plan.RoleFrom(&config.Merged{}, u.role)
 		fix := fmt.Sprintf("has a %s port, so the knob would do nothing: check that the role is enabled, set ports.%s, or remove the knob", u.role, u.role)
-		if u.role == discover.RoleOther {
+		switch u.role {
+		case discover.RoleWebhook:
+			fix = "has a webhook port or serves an aggregated API (an APIService), so the knob would do nothing: check that the role is enabled, set ports.webhook, or remove the knob"
+		case discover.RoleOther:
 			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
 		}
 		l.FS.Errorf(t.layer.Object, t.layer.Where, "%s: no workload this config covers %s", path, fix)
