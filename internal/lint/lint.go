@@ -23,13 +23,15 @@ type Linter struct {
 // break the workload or open it wider than the user meant, or warns of a policy that does
 // less than it seems to.
 func (l *Linter) Lint(covered []*plan.Coverage) {
+	hooks := map[*discover.Workload]*hookOverlap{}
 	for _, c := range covered {
 		l.lintDNS(c)
 		l.lintWebhookFrom(c)
-		l.lintOverlap(c)
+		l.lintOverlap(c, hooks)
 		l.lintAddressFamilies(c)
 		l.lintApiserverClusterIP(c)
 	}
+	l.warnHookOverlaps(hooks)
 }
 
 // lintDNS refuses egress that allows DNS on UDP only: large answers and retries use TCP,
@@ -73,22 +75,101 @@ func (l *Linter) lintWebhookFrom(c *plan.Coverage) {
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another
-// workload of the stream, which would get this workload's openings; a hook or test pod
-// selected is a warning. A hook's own policy that would select a lasting workload's pods
-// (a test Pod labelled like the Deployment it tests) is not generated: the hook is
-// transient, its policy would outlive nothing but would reach the other pods meanwhile.
-func (l *Linter) lintOverlap(c *plan.Coverage) {
+// lasting workload of the stream, which would get this workload's openings. Where a hook or
+// test pod is one of the two, it records the overlap for warnHookOverlaps, which warns once
+// per hook: a chart's test pods often share their labels with each other and with the
+// workload they test, and one line per pair and direction drowned the warnings that matter.
+// A hook's own policy that would select a lasting workload's pods (a test Pod labelled like
+// the Deployment it tests) is not generated (see plan.SkipHooks): the hook is transient,
+// its policy would outlive nothing but would reach the other pods meanwhile.
+func (l *Linter) lintOverlap(c *plan.Coverage, hooks map[*discover.Workload]*hookOverlap) {
+	of := func(w *discover.Workload) *hookOverlap {
+		h := hooks[w]
+		if h == nil {
+			h = &hookOverlap{}
+			hooks[w] = h
+		}
+		return h
+	}
 	for _, w := range plan.Overlapping(l.D, c) {
-		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
-		case w.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "%s", what+" (a hook or test pod)")
+		case w.Hook != nil && !c.Skip:
+			of(w).selectedBy = append(of(w).selectedBy, c.W)
+		case w.Hook != nil: // c is a hook without a policy of its own: nothing selects w
+			of(c.W).others = append(of(c.W).others, w)
 		case c.W.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID())
+			of(c.W).shadows = append(of(c.W).shadows, w)
 		default:
-			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), "%s", what+": give the two workloads' pods distinct labels")
+			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), "the pod selector also selects the pods of %s, which would get this workload's openings: give the two workloads' pods distinct labels", w.ID())
 		}
 	}
+}
+
+// hookOverlap is what the labels of one hook or test pod overlap.
+type hookOverlap struct {
+	// selectedBy are the workloads whose allowlists select the hook's pods too.
+	selectedBy []*discover.Workload
+	// shadows are the lasting workloads whose pods the hook's own selector selects, so
+	// that it gets no policy of its own.
+	shadows []*discover.Workload
+	// others are the hooks whose pods its selector selects, where it gets no policy.
+	others []*discover.Workload
+}
+
+// warnHookOverlaps gives each hook or test pod whose labels overlap other workloads' one
+// warning, in stream order, naming every workload it overlaps and what follows from it.
+func (l *Linter) warnHookOverlaps(hooks map[*discover.Workload]*hookOverlap) {
+	for _, w := range l.D.Workloads {
+		h := hooks[w]
+		if h == nil {
+			continue
+		}
+		var names []string
+		seen := map[*discover.Workload]bool{}
+		for _, list := range [][]*discover.Workload{h.selectedBy, h.shadows, h.others} {
+			for _, o := range list {
+				if !seen[o] {
+					seen[o] = true
+					names = append(names, o.ID())
+				}
+			}
+		}
+		// Each consequence names its workloads, unless they are all the ones overlapped.
+		group := func(ws []*discover.Workload) string {
+			switch {
+			case len(ws) < len(names):
+				return nameList(ws)
+			case len(ws) == 1:
+				return "that workload"
+			}
+			return "those workloads"
+		}
+		var what []string
+		if by := h.selectedBy; len(by) == 1 {
+			what = append(what, fmt.Sprintf("the allowlist of %s selects its pods too, so while it runs it gets that allowlist's openings", group(by)))
+		} else if len(by) > 1 {
+			what = append(what, fmt.Sprintf("the allowlists of %s select its pods too, so while it runs it gets their openings", group(by)))
+		}
+		if len(h.shadows) > 0 {
+			what = append(what, fmt.Sprintf("its own selector would select the pods of %s, so it gets no policy of its own", group(h.shadows)))
+		}
+		if len(what) == 0 {
+			what = append(what, "it gets no policy of its own")
+		}
+		l.FS.Warnf(w.ID(), w.SelectorField(), "a hook or test pod whose labels overlap those of %s: %s", strings.Join(names, ", "), strings.Join(what, "; "))
+	}
+}
+
+// nameList joins the workloads' names: "a", "a and b", "a, b and c".
+func nameList(ws []*discover.Workload) string {
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Name)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // lintAddressFamilies warns of a user CIDR list that names one address family only, on a
