@@ -170,10 +170,10 @@ func filterInput(s *manifest.Stream, opts Options) ([]*yaml.RNode, []*manifest.O
 	return nodes, objects, opts
 }
 
-// relevant tells the documents the filter must see: those that run pods, route to them,
-// police them, or carry a config; and any object of a kind helm-netpol generates, so that
-// a name clash is found. Everything else is only checked to be valid YAML and passes
-// through as its bytes.
+// relevant tells the documents the filter must see: those that run pods, route to them
+// (Services, webhooks, APIServices), police them, or carry a config; and any object of a
+// kind helm-netpol generates, so that a name clash is found. Everything else is only
+// checked to be valid YAML and passes through as its bytes.
 func relevant(n *yaml.RNode) bool {
 	if n.YNode().Kind != yaml.MappingNode {
 		return false
@@ -199,7 +199,7 @@ func relevantKind(kind string) bool {
 	switch kind {
 	case manifest.ResourceListKind,
 		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
-		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
 		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
 		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
 		return true

@@ -689,6 +689,17 @@ func TestFromKnobsOnlyRestrict(t *testing.T) {
 		baseOpen := openingsByWorkload(t, base, is)
 		for _, k := range knobs {
 			t.Run(r.name+" "+k.role, func(t *testing.T) {
+				baseOpen := baseOpen
+				if r.opts.Config != nil && len(asList(at(r.opts.Config.Tree, "networkPolicy", k.role, "from"))) > 0 {
+					// The run's --config sets the knob itself: compare with it emptied.
+					opts := r.opts
+					opts.Config = withKnob(t, r.opts.Config, k.role, "[]")
+					empty, _, err := Process(r.input, opts)
+					if err != nil {
+						t.Fatalf("refused with networkPolicy.%s.from emptied: %v", k.role, err)
+					}
+					baseOpen = openingsByWorkload(t, empty, is)
+				}
 				opts := r.opts
 				opts.Config = withKnob(t, r.opts.Config, k.role, k.from)
 				out, _, err := Process(r.input, opts)

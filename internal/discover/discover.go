@@ -270,11 +270,13 @@ type Service struct {
 	Spec corev1.ServiceSpec
 }
 
-// serviceRef is how webhooks name the Service they call.
+// serviceRef is how webhooks and APIServices name the Service they call.
 type serviceRef struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	Port      *int32 `json:"port"`
+	// Caller names what calls the Service, where discovery reports it: an APIService.
+	Caller string `json:"-"`
 }
 
 // webhookRefs returns the Services a webhook configuration or a CRD's conversion webhook
@@ -325,6 +327,25 @@ func webhookRefs(o *manifest.Object) ([]serviceRef, error) {
 		refs = append(refs, ref)
 	}
 	return refs, nil
+}
+
+// apiServiceRef returns the Service an apiregistration.k8s.io APIService routes to: the
+// kube-apiserver proxies the API's requests there. An APIService without spec.service is
+// served by the apiserver itself and calls no Service.
+func apiServiceRef(o *manifest.Object) ([]serviceRef, error) {
+	svc, err := o.Node.Pipe(yaml.Lookup("spec", "service"))
+	if err != nil || svc == nil || yaml.IsMissingOrNull(svc) {
+		return nil, err
+	}
+	raw, err := manifest.NodeJSON(svc)
+	if err != nil {
+		return nil, err
+	}
+	ref := serviceRef{Caller: o.Name}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return nil, fmt.Errorf("spec.service: %v", err)
+	}
+	return []serviceRef{ref}, nil
 }
 
 // sameNamespace compares namespaces where an empty one is the release namespace.
@@ -381,19 +402,21 @@ func DiscoverAll(d *Discovery, objects []*manifest.Object, fs *findings.List) []
 			chartPolicies = append(chartPolicies, &ChartPolicy{Object: o, Policy: *dec.policy})
 		default:
 			d.webhooks = append(d.webhooks, dec.webhooks...)
+			d.apis = append(d.apis, dec.apis...)
 		}
 	}
 	return chartPolicies
 }
 
 // decoded is what discovery reads of an object: a workload, a Service's spec, a chart's
-// NetworkPolicy, or the Services a webhook calls; or why it could not be read. For a stub,
-// it also holds what the filter reads of the object itself.
+// NetworkPolicy, or the Services a webhook or an APIService calls; or why it could not be
+// read. For a stub, it also holds what the filter reads of the object itself.
 type decoded struct {
 	workload *Workload
 	service  *corev1.ServiceSpec
 	policy   *networkingv1.NetworkPolicy
 	webhooks []serviceRef
+	apis     []serviceRef
 	err      error
 	where    string // the field err is about, for the finding
 }
@@ -417,6 +440,8 @@ func decodeObject(o *manifest.Object) *decoded {
 		if err := manifest.DecodeJSON(o, dec.policy); err != nil {
 			dec.err, dec.where = fmt.Errorf("not a valid NetworkPolicy: %w", err), "spec"
 		}
+	case o.Group() == "apiregistration.k8s.io" && o.Kind == "APIService":
+		dec.apis, dec.err = apiServiceRef(o)
 	default:
 		dec.webhooks, dec.err = webhookRefs(o)
 	}

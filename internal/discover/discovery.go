@@ -14,6 +14,12 @@ const (
 	RoleOther   Role = "otherPorts"
 )
 
+// RoleAggregatedAPI is the port the kube-apiserver proxies an APIService's requests to
+// (metrics-server, prometheus-adapter, KEDA's metrics apiserver). Its caller is the
+// apiserver, as for a webhook, so networkPolicy.webhook.from narrows it, never
+// networkPolicy.otherPorts.from.
+const RoleAggregatedAPI Role = "aggregatedAPI"
+
 // rolePort is a port a role opens.
 type RolePort struct {
 	Port     int32
@@ -24,6 +30,7 @@ type RolePort struct {
 type Discovery struct {
 	services  []*Service
 	webhooks  []serviceRef
+	apis      []serviceRef // the Service of each APIService, its name the Caller
 	Workloads []*Workload
 	Namespace string // the release namespace, when known
 
@@ -31,6 +38,7 @@ type Discovery struct {
 	// namespace once made.
 	servicesIn  *nsIndex[*Service]
 	webhooksIn  *nsIndex[serviceRef]
+	apisIn      *nsIndex[serviceRef]
 	WorkloadsIn *nsIndex[*Workload]
 }
 
@@ -59,4 +67,4 @@ func addPort(ports []RolePort, p RolePort) []RolePort {
 	return append(ports, p)
 }
 
-var RoleOrder = []Role{RoleWebhook, RoleMetrics, RoleGate, RoleOther}
+var RoleOrder = []Role{RoleWebhook, RoleAggregatedAPI, RoleMetrics, RoleGate, RoleOther}

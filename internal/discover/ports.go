@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
@@ -22,16 +23,32 @@ func (d *Discovery) NamespaceOf(namespace string) string {
 func (d *Discovery) Index() {
 	svcNS := func(s *Service) string { return d.NamespaceOf(s.Namespace) }
 	d.servicesIn = NewNSIndex(d.services, svcNS).ByPairs(svcNS, SelectorPair)
-	d.webhooksIn = NewNSIndex(d.webhooks, func(r serviceRef) string { return d.NamespaceOf(r.Namespace) })
+	refNS := func(r serviceRef) string { return d.NamespaceOf(r.Namespace) }
+	d.webhooksIn = NewNSIndex(d.webhooks, refNS)
+	d.apisIn = NewNSIndex(d.apis, refNS)
 	wNS := func(w *Workload) string { return d.NamespaceOf(w.Namespace) }
 	d.WorkloadsIn = NewNSIndex(d.Workloads, wNS).ByPairs(wNS, func(w *Workload) map[string]string { return w.PodLabels })
 }
 
 // webhookPorts returns the container ports a webhook Service chain routes to the workload.
 func (d *Discovery) webhookPorts(w *Workload) []RolePort {
+	ports, _ := d.routedPorts(w, d.webhooksIn.In(d.NamespaceOf(w.Namespace)))
+	return ports
+}
+
+// AggregatedAPIs returns the container ports the kube-apiserver reaches on the workload's
+// pods for the APIServices whose Service selects them, and those APIServices' names.
+func (d *Discovery) AggregatedAPIs(w *Workload) ([]RolePort, []string) {
+	return d.routedPorts(w, d.apisIn.In(d.NamespaceOf(w.Namespace)))
+}
+
+// routedPorts returns the container ports that the Services refs name route to the
+// workload, and the callers (sorted, once each) of the refs that reach it.
+func (d *Discovery) routedPorts(w *Workload, refs []serviceRef) ([]RolePort, []string) {
 	var out []RolePort
+	var callers []string
 	services := d.servicesIn.FiledUnder(d.NamespaceOf(w.Namespace), w.PodLabels)
-	for _, ref := range d.webhooksIn.In(d.NamespaceOf(w.Namespace)) {
+	for _, ref := range refs {
 		for _, svc := range services {
 			if svc.Name != ref.Name || !SameNamespace(svc.Namespace, ref.Namespace, d.Namespace) || !SameNamespace(svc.Namespace, w.Namespace, d.Namespace) {
 				continue
@@ -53,11 +70,15 @@ func (d *Discovery) webhookPorts(w *Workload) []RolePort {
 				}
 				if port, proto, ok := w.Resolve(target); ok {
 					out = addPort(out, RolePort{port, proto})
+					if ref.Caller != "" && !slices.Contains(callers, ref.Caller) {
+						callers = append(callers, ref.Caller)
+					}
 				}
 			}
 		}
 	}
-	return out
+	slices.Sort(callers)
+	return out, callers
 }
 
 // serviceTargets tells whether any Service that selects the workload's pods targets port.
@@ -133,6 +154,11 @@ func (d *Discovery) RolePorts(w *Workload, m *config.Merged, fs *findings.List) 
 				roles[RoleWebhook] = []RolePort{{config.DefaultWebhookPort, w.protocolOf(config.DefaultWebhookPort)}}
 			}
 		}
+	}
+
+	// aggregated APIs: always on where an APIService routes to the pods
+	if chain, _ := d.AggregatedAPIs(w); len(chain) > 0 {
+		roles[RoleAggregatedAPI] = chain
 	}
 
 	// metrics

@@ -23,13 +23,15 @@ type Linter struct {
 // break the workload or open it wider than the user meant, or warns of a policy that does
 // less than it seems to.
 func (l *Linter) Lint(covered []*plan.Coverage) {
+	hooks := map[*discover.Workload]*hookOverlap{}
 	for _, c := range covered {
 		l.lintDNS(c)
 		l.lintWebhookFrom(c)
-		l.lintOverlap(c)
+		l.lintOverlap(c, hooks)
 		l.lintAddressFamilies(c)
 		l.lintApiserverClusterIP(c)
 	}
+	l.warnHookOverlaps(hooks)
 }
 
 // lintDNS refuses egress that allows DNS on UDP only: large answers and retries use TCP,
@@ -50,37 +52,124 @@ func (l *Linter) lintDNS(c *plan.Coverage) {
 
 // lintWebhookFrom refuses a webhook `from` that no peer of the kube-apiserver can match:
 // the apiserver is not a pod, so pod and namespace selectors never match it and every
-// admission call would time out.
+// admission call, and every request to an aggregated API the pods serve, would time out.
 func (l *Linter) lintWebhookFrom(c *plan.Coverage) {
 	from := c.Config.NetworkPolicy.Webhook.From
-	if len(from) == 0 || !c.Roles[discover.RoleWebhook] || c.Config.EngineOrDefault() == config.EngineCilium {
-		return // Cilium's webhook rule names the apiserver itself (entity kube-apiserver)
+	if len(from) == 0 || !c.Roles[discover.RoleWebhook] && !c.Roles[discover.RoleAggregatedAPI] || c.Config.EngineOrDefault() == config.EngineCilium {
+		return // Cilium's rules for the apiserver's calls name it itself (entity kube-apiserver)
 	}
 	for _, p := range from {
 		if p.IPBlock != nil {
 			return
 		}
 	}
-	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so every admission call would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks (on a Cilium cluster an ipBlock matches the apiserver only where the cluster sets policy-cidr-match-mode: nodes; engine cilium names it as the entity kube-apiserver instead)")
+	var calls []string
+	if c.Roles[discover.RoleWebhook] {
+		calls = append(calls, "every admission call")
+	}
+	if c.Roles[discover.RoleAggregatedAPI] {
+		_, names := l.D.AggregatedAPIs(c.W)
+		calls = append(calls, fmt.Sprintf("every request to the aggregated API (%s: kubectl top, autoscalers)", strings.Join(names, ", ")))
+	}
+	l.FS.Errorf(c.W.ID(), "networkPolicy.webhook.from", "no peer can match the kube-apiserver, which is not a pod, so %s would be dropped: leave webhook.from empty (TLS authenticates the caller) or list the control plane's addresses as ipBlocks (on a Cilium cluster an ipBlock matches the apiserver only where the cluster sets policy-cidr-match-mode: nodes; engine cilium names it as the entity kube-apiserver instead)", strings.Join(calls, " and "))
 }
 
 // lintOverlap refuses an allowlist whose selector also selects the pods of another
-// workload of the stream, which would get this workload's openings; a hook or test pod
-// selected is a warning. A hook's own policy that would select a lasting workload's pods
-// (a test Pod labelled like the Deployment it tests) is not generated: the hook is
-// transient, its policy would outlive nothing but would reach the other pods meanwhile.
-func (l *Linter) lintOverlap(c *plan.Coverage) {
+// lasting workload of the stream, which would get this workload's openings. Where a hook or
+// test pod is one of the two, it records the overlap for warnHookOverlaps, which warns once
+// per hook: a chart's test pods often share their labels with each other and with the
+// workload they test, and one line per pair and direction drowned the warnings that matter.
+// A hook's own policy that would select a lasting workload's pods (a test Pod labelled like
+// the Deployment it tests) is not generated (see plan.SkipHooks): the hook is transient,
+// its policy would outlive nothing but would reach the other pods meanwhile.
+func (l *Linter) lintOverlap(c *plan.Coverage, hooks map[*discover.Workload]*hookOverlap) {
+	of := func(w *discover.Workload) *hookOverlap {
+		h := hooks[w]
+		if h == nil {
+			h = &hookOverlap{}
+			hooks[w] = h
+		}
+		return h
+	}
 	for _, w := range plan.Overlapping(l.D, c) {
-		what := fmt.Sprintf("the pod selector also selects the pods of %s, which would get this workload's openings", w.ID())
 		switch {
-		case w.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "%s", what+" (a hook or test pod)")
+		case w.Hook != nil && !c.Skip:
+			of(w).selectedBy = append(of(w).selectedBy, c.W)
+		case w.Hook != nil: // c is a hook without a policy of its own: nothing selects w
+			of(c.W).others = append(of(c.W).others, w)
 		case c.W.Hook != nil:
-			l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "the hook's pods cannot be told apart from the pods of %s by their labels, so it gets no policy of its own", w.ID())
+			of(c.W).shadows = append(of(c.W).shadows, w)
 		default:
-			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), "%s", what+": give the two workloads' pods distinct labels")
+			l.FS.Errorf(c.W.ID(), c.W.SelectorField(), "the pod selector also selects the pods of %s, which would get this workload's openings: give the two workloads' pods distinct labels", w.ID())
 		}
 	}
+}
+
+// hookOverlap is what the labels of one hook or test pod overlap.
+type hookOverlap struct {
+	// selectedBy are the workloads whose allowlists select the hook's pods too.
+	selectedBy []*discover.Workload
+	// shadows are the lasting workloads whose pods the hook's own selector selects, so
+	// that it gets no policy of its own.
+	shadows []*discover.Workload
+	// others are the hooks whose pods its selector selects, where it gets no policy.
+	others []*discover.Workload
+}
+
+// warnHookOverlaps gives each hook or test pod whose labels overlap other workloads' one
+// warning, in stream order, naming every workload it overlaps and what follows from it.
+func (l *Linter) warnHookOverlaps(hooks map[*discover.Workload]*hookOverlap) {
+	for _, w := range l.D.Workloads {
+		h := hooks[w]
+		if h == nil {
+			continue
+		}
+		var names []string
+		seen := map[*discover.Workload]bool{}
+		for _, list := range [][]*discover.Workload{h.selectedBy, h.shadows, h.others} {
+			for _, o := range list {
+				if !seen[o] {
+					seen[o] = true
+					names = append(names, o.ID())
+				}
+			}
+		}
+		// Each consequence names its workloads, unless they are all the ones overlapped.
+		group := func(ws []*discover.Workload) string {
+			switch {
+			case len(ws) < len(names):
+				return nameList(ws)
+			case len(ws) == 1:
+				return "that workload"
+			}
+			return "those workloads"
+		}
+		var what []string
+		if by := h.selectedBy; len(by) == 1 {
+			what = append(what, fmt.Sprintf("the allowlist of %s selects its pods too, so while it runs it gets that allowlist's openings", group(by)))
+		} else if len(by) > 1 {
+			what = append(what, fmt.Sprintf("the allowlists of %s select its pods too, so while it runs it gets their openings", group(by)))
+		}
+		if len(h.shadows) > 0 {
+			what = append(what, fmt.Sprintf("its own selector would select the pods of %s, so it gets no policy of its own", group(h.shadows)))
+		}
+		if len(what) == 0 {
+			what = append(what, "it gets no policy of its own")
+		}
+		l.FS.Warnf(w.ID(), w.SelectorField(), "a hook or test pod whose labels overlap those of %s: %s", strings.Join(names, ", "), strings.Join(what, "; "))
+	}
+}
+
+// nameList joins the workloads' names: "a", "a and b", "a, b and c".
+func nameList(ws []*discover.Workload) string {
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Name)
+	}
+	if len(names) == 1 {
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // lintAddressFamilies warns of a user CIDR list that names one address family only, on a
@@ -145,10 +234,14 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 	var order []use
 	for _, c := range covered {
 		for _, role := range discover.RoleOrder {
+			if role == discover.RoleAggregatedAPI {
+				continue // its knob is networkPolicy.webhook.from, counted with the webhook role
+			}
 			path, from := plan.RoleFrom(c.Config, role)
 			if len(from) == 0 {
 				continue
 			}
+			has := c.Roles[role] || role == discover.RoleWebhook && c.Roles[discover.RoleAggregatedAPI]
 			layer := c.Config.Origin(path)
 			if layer == nil {
 				continue
@@ -161,9 +254,9 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 				tallies[u] = t
 				order = append(order, u)
 			}
-			t.hasRole = t.hasRole || c.Roles[role]
+			t.hasRole = t.hasRole || has
 			t.nonHook = t.nonHook || c.W.Hook == nil
-			if !c.Roles[role] {
+			if !has {
 				l.FS.Infof(c.W.ID(), path, "ignored: the workload has no %s port", role)
 			}
 		}
@@ -175,7 +268,10 @@ func (l *Linter) CheckFromKnobs(covered []*plan.Coverage) {
 		}
 		path, _ := plan.RoleFrom(&config.Merged{}, u.role)
 		fix := fmt.Sprintf("has a %s port, so the knob would do nothing: check that the role is enabled, set ports.%s, or remove the knob", u.role, u.role)
-		if u.role == discover.RoleOther {
+		switch u.role {
+		case discover.RoleWebhook:
+			fix = "has a webhook port or serves an aggregated API (an APIService), so the knob would do nothing: check that the role is enabled, set ports.webhook, or remove the knob"
+		case discover.RoleOther:
 			fix = "declares a port that no role claims, so the knob would do nothing: remove it"
 		}
 		l.FS.Errorf(t.layer.Object, t.layer.Where, "%s: no workload this config covers %s", path, fix)

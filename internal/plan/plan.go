@@ -28,7 +28,7 @@ type Coverage struct {
 // roleFrom returns the config path and peers of a role's `from` knob.
 func RoleFrom(m *config.Merged, r discover.Role) (string, []networkingv1.NetworkPolicyPeer) {
 	switch r {
-	case discover.RoleWebhook:
+	case discover.RoleWebhook, discover.RoleAggregatedAPI: // the apiserver calls both
 		return "networkPolicy.webhook.from", m.NetworkPolicy.Webhook.From
 	case discover.RoleMetrics:
 		return "networkPolicy.metrics.from", m.NetworkPolicy.Metrics.From
@@ -86,12 +86,17 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 			continue
 		}
 		origin, from := RoleFrom(m, r)
-		if len(from) == 0 {
+		switch {
+		case r == discover.RoleAggregatedAPI:
+			origin = pl.aggregatedAPIOrigin(w, origin, from)
+		case len(from) == 0:
 			origin = "networkPolicy." + string(r)
 		}
-		// The webhook's caller is the kube-apiserver: a narrowed webhook rule names it
-		// where the engine can (Cilium), since its address has a node identity there.
-		rule := Rule{Origin: origin, Peers: from, FromApiserver: r == discover.RoleWebhook && len(from) > 0}
+		// The caller of a webhook and of an aggregated API is the kube-apiserver: a narrowed
+		// rule names it where the engine can (Cilium), since its address has a node
+		// identity there.
+		apiserver := r == discover.RoleWebhook || r == discover.RoleAggregatedAPI
+		rule := Rule{Origin: origin, Peers: from, FromApiserver: apiserver && len(from) > 0}
 		for _, rp := range ports {
 			rule.Ports = append(rule.Ports, PortOf(rp.Port, rp.Protocol))
 		}
@@ -130,6 +135,22 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 		}
 	}
 	return p
+}
+
+// aggregatedAPIOrigin names the rule that opens a workload's aggregated API port after the
+// APIServices it serves, so that the report and the rule names say what the port is for
+// (no config key opens it): "aggregated API v1beta1.metrics.k8s.io", and when
+// networkPolicy.webhook.from narrows it, that key with the APIServices in parentheses.
+func (pl *Planner) aggregatedAPIOrigin(w *discover.Workload, from string, peers []networkingv1.NetworkPolicyPeer) string {
+	_, names := pl.D.AggregatedAPIs(w)
+	what := "aggregated API " + strings.Join(names, ", ")
+	if len(names) > 1 {
+		what = "aggregated APIs " + strings.Join(names, ", ")
+	}
+	if len(peers) == 0 {
+		return what
+	}
+	return from + " (" + what + ")"
 }
 
 // nativeRuleHasPorts tells whether an engine-native rule that allows traffic limits the
