@@ -27,10 +27,11 @@ var showVerdicts = flag.Bool("verdicts", false, "log every verdict of TestFixtur
 
 // The catalogue's fixed addresses.
 const (
-	apiserverIP   = "10.0.0.1" // the kube-apiserver's endpoint, on a control-plane node
-	apiserverPort = 6443       // and its port (kubeadm's)
+	apiserverIP   = "10.0.0.1" // the kube-apiserver's endpoint, on a control-plane node, unless the config names one
+	apiserverPort = 6443       // and its port (kubeadm's), unless the config names one
 	nodeLocalDNS  = "169.254.20.10"
-	worldIPv4     = "192.0.2.1" // outside every listed CIDR
+	kubeDNSIP     = "10.96.0.10" // the kube-dns Service's ClusterIP (kubeadm's), where node-local-dns answers too
+	worldIPv4     = "192.0.2.1"  // outside every listed CIDR
 	worldIPv6     = "2001:db8:ffff::1"
 	kubeletPort   = 10250
 	freePort      = 12345 // declared by no workload, named by no rule
@@ -41,11 +42,20 @@ var workloadKinds = map[string]bool{"Deployment": true, "StatefulSet": true, "Da
 
 type fixture struct {
 	name      string
+	calico    bool // want.yaml holds Calico policies (else NetworkPolicies only)
 	input     []byte
 	release   []byte // the --config file, if any
 	namespace string // --namespace, if any
 	docs      [][]byte
-	workloads []fixtureWorkload
+	// The cluster's kube-apiserver endpoint, the kubernetes Service's:
+	// where the config names the apiserver's address and port
+	// (egress.apiserver.cidrs and ports), there; else 10.0.0.1:6443 (a
+	// kubeadm cluster). An address in a default Service range (10.96.0.0/12,
+	// 172.30.0.0/16, fd00:10:96::/112) is a ClusterIP, which policies never
+	// see after DNAT: the endpoint stays at 10.0.0.1 then.
+	apiserverIP   string
+	apiserverPort int
+	workloads     []fixtureWorkload
 }
 
 type fixtureWorkload struct {
@@ -75,12 +85,16 @@ func TestFixtures(t *testing.T) {
 			t.Errorf("%s: %v", filepath.Base(filepath.Dir(want)), err)
 			continue
 		}
-		if len(f.workloads) == 0 {
+		if !f.calico || len(f.workloads) == 0 {
 			continue // no Calico policy generated
 		}
 		evaluated++
 		t.Run(f.name, func(t *testing.T) {
-			table = append(table, checkFixture(t, f, checked)...)
+			kubeDocs, dropped, err := kubernetesRendering(f)
+			if err != nil {
+				t.Fatalf("the kubernetes rendering: %v", err)
+			}
+			table = append(table, checkFixture(t, f, f.docs, kubeDocs, dropped, checked)...)
 		})
 	}
 	if evaluated < 7 {
@@ -169,8 +183,24 @@ func loadFixture(dir string) (fixture, error) {
 		fw.pod.IP = fmt.Sprintf("10.244.0.%d", 10+len(f.workloads))
 		f.workloads = append(f.workloads, fw)
 	}
-	if !calico {
-		f.workloads = nil
+	f.calico = calico
+	f.apiserverIP, f.apiserverPort = apiserverIP, apiserverPort
+	serviceRanges := []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12"), netip.MustParsePrefix("172.30.0.0/16"), netip.MustParsePrefix("fd00:10:96::/112")}
+	for _, w := range f.workloads {
+		api := mapAt(w.config, "egress", "apiserver")
+		cidrs, _ := api["cidrs"].([]any)
+		for _, c := range cidrs {
+			p, err := netip.ParsePrefix(fmt.Sprint(c))
+			if err == nil && p.IsSingleIP() && !slices.ContainsFunc(serviceRanges, func(r netip.Prefix) bool { return r.Contains(p.Addr()) }) {
+				f.apiserverIP = p.Addr().String()
+				break
+			}
+		}
+		if ports, _ := api["ports"].([]any); len(ports) > 0 {
+			if n, ok := ports[0].(float64); ok {
+				f.apiserverPort = int(n)
+			}
+		}
 	}
 	return f, nil
 }
@@ -227,6 +257,17 @@ func workloadOf(ref string, obj, release map[string]any) (fixtureWorkload, error
 // which that engine needs (egress.apiserver.cidrs), comes in a --config
 // layer. It says whether passthrough rules were dropped.
 func kubernetesRendering(f fixture) ([][]byte, bool, error) {
+	return render(f, "calico", "kubernetes")
+}
+
+// calicoRendering renders a kubernetes fixture's config with engine calico,
+// the same way.
+func calicoRendering(f fixture) ([][]byte, bool, error) {
+	return render(f, "kubernetes", "calico")
+}
+
+// render renders the fixture's config with engine to instead of from.
+func render(f fixture, from, to string) ([][]byte, bool, error) {
 	dropped := false
 	var input bytes.Buffer
 	for _, doc := range SplitYAML(f.input) {
@@ -239,7 +280,7 @@ func kubernetesRendering(f fixture) ([][]byte, bool, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return nil, false, err
 		}
-		if err := rewriteAnnotations(obj, &dropped); err != nil {
+		if err := rewriteAnnotations(obj, from, to, &dropped); err != nil {
 			return nil, false, err
 		}
 		out, err := yaml.Marshal(obj)
@@ -253,14 +294,18 @@ func kubernetesRendering(f fixture) ([][]byte, bool, error) {
 	if err := yaml.Unmarshal(f.release, &release); err != nil {
 		return nil, false, err
 	}
-	dropped = toKubernetes(release) || dropped
+	dropped = switchEngine(release, from, to) || dropped
+	if to == "calico" {
+		// A kubernetes fixture may not name its engine (the default).
+		release = merge(release, map[string]any{"networkPolicy": map[string]any{"engine": "calico"}})
+	}
 	egress := false
 	for _, w := range f.workloads {
 		on, _ := mapAt(w.config, "egress")["enabled"].(bool)
 		egress = egress || on
 	}
-	if egress {
-		release = merge(release, map[string]any{"networkPolicy": map[string]any{"egress": map[string]any{"apiserver": map[string]any{"cidrs": []any{apiserverIP + "/32"}}}}})
+	if egress && to == "kubernetes" {
+		release = merge(release, map[string]any{"networkPolicy": map[string]any{"egress": map[string]any{"apiserver": map[string]any{"cidrs": []any{netip.PrefixFrom(netip.MustParseAddr(f.apiserverIP), netip.MustParseAddr(f.apiserverIP).BitLen()).String()}}}}})
 	}
 	opts := transform.Options{Namespace: f.namespace}
 	if len(release) > 0 {
@@ -282,10 +327,10 @@ func kubernetesRendering(f fixture) ([][]byte, bool, error) {
 		if err := yaml.Unmarshal(doc, &tm); err != nil {
 			return nil, false, err
 		}
-		if tm.APIVersion == "projectcalico.org/v3" {
+		if tm.APIVersion == "projectcalico.org/v3" && to == "kubernetes" {
 			return nil, false, fmt.Errorf("the kubernetes rendering holds a Calico %s", tm.Kind)
 		}
-		if tm.APIVersion == "networking.k8s.io/v1" && tm.Kind == "NetworkPolicy" {
+		if tm.APIVersion == "networking.k8s.io/v1" && tm.Kind == "NetworkPolicy" || tm.APIVersion == "projectcalico.org/v3" {
 			docs = append(docs, doc)
 		}
 	}
@@ -294,17 +339,17 @@ func kubernetesRendering(f fixture) ([][]byte, bool, error) {
 
 // rewriteAnnotations rewrites every helm-netpol.io/config annotation in obj
 // for the kubernetes engine.
-func rewriteAnnotations(obj map[string]any, dropped *bool) error {
+func rewriteAnnotations(obj map[string]any, from, to string, dropped *bool) error {
 	for k, v := range obj {
 		switch v := v.(type) {
 		case map[string]any:
-			if err := rewriteAnnotations(v, dropped); err != nil {
+			if err := rewriteAnnotations(v, from, to, dropped); err != nil {
 				return err
 			}
 		case []any:
 			for _, e := range v {
 				if m, ok := e.(map[string]any); ok {
-					if err := rewriteAnnotations(m, dropped); err != nil {
+					if err := rewriteAnnotations(m, from, to, dropped); err != nil {
 						return err
 					}
 				}
@@ -317,7 +362,7 @@ func rewriteAnnotations(obj map[string]any, dropped *bool) error {
 			if err := yaml.Unmarshal([]byte(v), &cfg); err != nil {
 				return err
 			}
-			*dropped = toKubernetes(cfg) || *dropped
+			*dropped = switchEngine(cfg, from, to) || *dropped
 			out, err := yaml.Marshal(cfg)
 			if err != nil {
 				return err
@@ -328,18 +373,19 @@ func rewriteAnnotations(obj map[string]any, dropped *bool) error {
 	return nil
 }
 
-// toKubernetes turns a config's engine calico into kubernetes and drops its
-// Calico passthrough rules, saying whether there were any.
-func toKubernetes(cfg map[string]any) bool {
+// switchEngine turns a config's engine from into to (an unset engine is
+// kubernetes) and drops its passthrough rules for from, saying whether there
+// were any.
+func switchEngine(cfg map[string]any, from, to string) bool {
 	np, ok := cfg["networkPolicy"].(map[string]any)
 	if !ok {
 		return false
 	}
-	if np["engine"] == "calico" {
-		np["engine"] = "kubernetes"
+	if engine, _ := np["engine"].(string); engine == from || engine == "" && from == "kubernetes" {
+		np["engine"] = to
 	}
-	_, had := np["calico"]
-	delete(np, "calico")
+	_, had := np[from]
+	delete(np, from)
 	return had
 }
 
@@ -370,8 +416,9 @@ func catalogue(f fixture, w fixtureWorkload, prefixes []netip.Prefix) []peer {
 		{"monitoring pod", podPeer(Pod{Namespace: "monitoring", Labels: map[string]string{"app.kubernetes.io/name": "prometheus"}, IP: "10.244.1.10"})},
 		{"kube-dns pod", podPeer(Pod{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "kube-dns"}, IP: "10.244.2.10"})},
 		{"kube-system pod", podPeer(Pod{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "metrics-server"}, IP: "10.244.2.11"})},
-		{"kube-apiserver", Peer{Entity: EntityKubeAPIServer, IP: apiserverIP}},
+		{"kube-apiserver", Peer{Entity: EntityKubeAPIServer, IP: f.apiserverIP}},
 		{"node-local-dns", Peer{Entity: EntityKubeDNSService, IP: nodeLocalDNS}},
+		{"kube-dns ClusterIP", Peer{Entity: EntityKubeDNSService, IP: kubeDNSIP}},
 		{"world", Peer{IP: worldIPv4}},
 		{"world v6", Peer{IP: worldIPv6}},
 	}
@@ -479,17 +526,13 @@ type fixtureCheck struct {
 	droppedPassthrough bool
 }
 
-func checkFixture(t *testing.T, f fixture, checked map[string]int) []string {
+func checkFixture(t *testing.T, f fixture, calicoDocs, kubeDocs [][]byte, dropped bool, checked map[string]int) []string {
 	// The cluster of the catalogue, a kubeadm one: the kubernetes Service's
 	// endpoint is the kube-apiserver's address, on 6443.
-	opts := Options{APIServerIPs: []string{apiserverIP}, APIServerPorts: []int{apiserverPort}}
-	calico, err := New(f.docs, opts)
+	opts := Options{APIServerIPs: []string{f.apiserverIP}, APIServerPorts: []int{f.apiserverPort}}
+	calico, err := New(calicoDocs, opts)
 	if err != nil {
 		t.Fatalf("the calico rendering: %v", err)
-	}
-	kubeDocs, dropped, err := kubernetesRendering(f)
-	if err != nil {
-		t.Fatalf("the kubernetes rendering: %v", err)
 	}
 	kubeModel, err := New(kubeDocs, opts)
 	if err != nil {
@@ -693,7 +736,7 @@ func (c fixtureCheck) properties() {
 		c.mustAllow("dns", probeKey{Egress, "kube-dns pod", 53, "TCP"})
 	}
 	if len(c.roleRules("networkPolicy.egress.apiserver")) > 0 {
-		c.mustAllow("apiserver", probeKey{Egress, "kube-apiserver", apiserverPort, "TCP"})
+		c.mustAllow("apiserver", probeKey{Egress, "kube-apiserver", c.f.apiserverPort, "TCP"})
 	}
 	if len(c.roleRules("networkPolicy.egress.sameRelease")) > 0 {
 		for _, d := range c.w.pod.Ports {
@@ -755,16 +798,16 @@ var differences = []difference{
 		// address in the CIDRs.
 		"apiserver: Calico's Service match vs an ipBlock on egress.apiserver.cidrs",
 		func(c fixtureCheck, k probeKey, r result) bool {
-			return k.dir == Egress && (k.peer == "kube-apiserver" || k.peer == "in "+apiserverIP+"/32") && (r.rule != nil && r.rule.dst.service != nil || c.kube[k])
+			return k.dir == Egress && c.peers[k.peer].IP == c.f.apiserverIP && (r.rule != nil && r.rule.dst.service != nil || c.kube[k])
 		},
 	},
 	{
-		// Passthrough rules (networkPolicy.calico) exist in the calico
-		// rendering only: the kubernetes engine refuses them, so the
-		// comparison renders the config without them.
-		"passthrough: Calico rules the kubernetes rendering has not",
+		// Passthrough rules (networkPolicy.calico, networkPolicy.kubernetes)
+		// exist in their own engine's rendering only: the other engine
+		// refuses them, so the comparison renders the config without them.
+		"passthrough: rules of one engine's passthrough list",
 		func(c fixtureCheck, k probeKey, r result) bool {
-			return c.droppedPassthrough && r.rule != nil && r.rule.origin == "" && r.rule.policy.origin != ""
+			return c.droppedPassthrough && (r.rule != nil && r.rule.origin == "" && r.rule.policy.origin != "" || !r.Allowed)
 		},
 	},
 	{
@@ -772,7 +815,9 @@ var differences = []difference{
 		// kube-dns ClusterIP): no pod selector matches it on either engine;
 		// a profile that allows it does so by address in both renderings.
 		"node-local-dns: a host address, not a kube-system pod",
-		func(c fixtureCheck, k probeKey, r result) bool { return k.peer == "node-local-dns" },
+		func(c fixtureCheck, k probeKey, r result) bool {
+			return k.peer == "node-local-dns" || k.peer == "kube-dns ClusterIP"
+		},
 	},
 }
 
@@ -824,13 +869,15 @@ func (c fixtureCheck) findings() []string {
 		rows = append(rows, c.row("7: DNS egress open to the whole DNS namespace", k))
 	}
 	// Egress on while the kube-apiserver stays out of reach.
-	if k := (probeKey{Egress, "kube-apiserver", apiserverPort, "TCP"}); len(c.verdict(k).selecting) > 0 && !c.verdict(k).Allowed {
+	if k := (probeKey{Egress, "kube-apiserver", c.f.apiserverPort, "TCP"}); len(c.verdict(k).selecting) > 0 && !c.verdict(k).Allowed {
 		rows = append(rows, c.row("the kube-apiserver is unreachable", k))
 	}
 	// 5: node-local-dns with its profile.
 	if profile, _ := mapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
-		if k := (probeKey{Egress, "node-local-dns", 53, "UDP"}); !c.verdict(k).Allowed {
-			rows = append(rows, c.row("5: node-local-dns is not allowed", k))
+		for _, peer := range []string{"node-local-dns", "kube-dns ClusterIP"} {
+			if k := (probeKey{Egress, peer, 53, "UDP"}); !c.verdict(k).Allowed {
+				rows = append(rows, c.row("5: node-local-dns is not allowed", k))
+			}
 		}
 	}
 	return rows
@@ -869,4 +916,41 @@ func merge(base, over map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// TestKubernetesFixturesAsCalico runs the same catalogue and cross-dialect
+// check on every fixture rendered for the kubernetes engine: its config
+// rendered again with engine calico must allow exactly what its
+// NetworkPolicies allow (cyclonus), except the documented differences.
+func TestKubernetesFixturesAsCalico(t *testing.T) {
+	wants, err := filepath.Glob(filepath.Join(fixturesDir, "*", "want.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table []string
+	checked := map[string]int{}
+	evaluated := 0
+	for _, want := range wants {
+		f, err := loadFixture(filepath.Dir(want))
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(filepath.Dir(want)), err)
+			continue
+		}
+		if f.calico || len(f.workloads) == 0 {
+			continue
+		}
+		evaluated++
+		t.Run(f.name, func(t *testing.T) {
+			calicoDocs, dropped, err := calicoRendering(f)
+			if err != nil {
+				t.Fatalf("the calico rendering: %v", err)
+			}
+			table = append(table, checkFixture(t, f, calicoDocs, f.docs, dropped, checked)...)
+		})
+	}
+	if evaluated < 10 {
+		t.Errorf("evaluated %d kubernetes fixtures, want at least 10", evaluated)
+	}
+	t.Logf("properties checked: %v", checked)
+	t.Logf("calico vs kubernetes rendering, and issue 12 findings on Calico:\n%s%s", tableHeader, strings.Join(table, ""))
 }
