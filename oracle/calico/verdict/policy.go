@@ -143,8 +143,10 @@ func (p *policy) governs(d Direction) bool {
 }
 
 type rule struct {
-	policy      *policy
-	dir         Direction
+	policy *policy
+	dir    Direction
+	// index is the rule's place in the Calico policy; in a Kubernetes
+	// NetworkPolicy, in its translation (one rule per peer and protocol).
 	index       int
 	origin      string // the rule's helm-netpol.io/origin annotation
 	action      string // Allow, Deny, Pass, Log

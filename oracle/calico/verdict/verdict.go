@@ -164,11 +164,22 @@ func (m *Model) judge(p Probe) (result, error) {
 		return res, nil
 	}
 	proto := protocolNumbers[p.Protocol]
+	// The connection's IP version: the peer's address's (the workload may
+	// be dual-stack), else the workload's.
+	version := 0
+	for _, a := range []netip.Addr{peer.addr, w.addr} {
+		if a.IsValid() && version == 0 {
+			version = 4
+			if a.Is6() && !a.Is4In6() {
+				version = 6
+			}
+		}
+	}
 tier:
 	for _, pol := range res.selecting {
 		for i := range pol.rules[p.Direction] {
 			r := &pol.rules[p.Direction][i]
-			ok, err := m.matches(r, src, dst, p.Port, proto)
+			ok, err := m.matches(r, src, dst, p.Port, proto, version)
 			if err != nil {
 				return res, fmt.Errorf("%s: %w", r, err)
 			}
@@ -204,8 +215,9 @@ tier:
 }
 
 // matches says whether a rule matches the connection src -> dst on port
-// and IP protocol proto (felix ANDs every field a rule sets).
-func (m *Model) matches(r *rule, src, dst endpoint, port, proto int) (bool, error) {
+// and IP protocol proto, over IP version (4, 6, or 0 when no address is
+// known) (felix ANDs every field a rule sets).
+func (m *Model) matches(r *rule, src, dst endpoint, port, proto, version int) (bool, error) {
 	if r.protocol != 0 && r.protocol != proto {
 		return false, nil
 	}
@@ -213,18 +225,10 @@ func (m *Model) matches(r *rule, src, dst endpoint, port, proto int) (bool, erro
 		return false, nil
 	}
 	if r.ipVersion != 0 {
-		a := src.addr
-		if !a.IsValid() {
-			a = dst.addr
-		}
-		if !a.IsValid() {
+		if version == 0 {
 			return false, fmt.Errorf("ipVersion needs an address of the connection")
 		}
-		if v := 4; a.Is6() && !a.Is4In6() {
-			if v = 6; v != r.ipVersion {
-				return false, nil
-			}
-		} else if v != r.ipVersion {
+		if version != r.ipVersion {
 			return false, nil
 		}
 	}

@@ -384,3 +384,21 @@ func TestSelectorTranslation(t *testing.T) {
 		}
 	}
 }
+
+func TestIPVersion(t *testing.T) {
+	docs := `
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: p, namespace: app}
+spec:
+  selector: all()
+  types: [Egress]
+  egress:
+  - action: Allow
+    ipVersion: 6
+`
+	check(t, docs, Options{}, []want{
+		{out(ip("2001:db8::1"), 443, "TCP"), true, "egress[0]"},
+		{out(ip("192.0.2.1"), 443, "TCP"), false, ""},
+	})
+}
