@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and vet, the product module's tests (golden
-# fixtures, CLI scripts, in-process Helm), the oracle module's (the Kubernetes API's
-# NetworkPolicy validation, the CRD schemas, Cilium's sanitizer), then the end-to-end
-# script with the pinned Helm 3, Helm 4 and kustomize binaries. The fuzz targets run for
-# FUZZTIME each (10s by default).
+# fixtures, CLI scripts, in-process Helm), the oracle modules' (the Kubernetes API's
+# NetworkPolicy validation, the CRD schemas, Cilium's sanitizer and verdicts, cyclonus,
+# Calico's verdicts), then the end-to-end script with the pinned Helm 3, Helm 4 and
+# kustomize binaries. The fuzz targets run for FUZZTIME each (10s by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,6 +17,7 @@ go test ./...
 (cd oracle && go vet ./... && go test ./...)
 (cd oracle/cilium && go vet ./... && go test ./...)
 (cd oracle/cyclonus && go vet ./... && go test ./...)
+(cd oracle/calico && go vet ./... && go test ./...)
 (cd test/helm4 && go vet ./... && go test ./...)
 FUZZTIME=${FUZZTIME:-10s} scripts/fuzz.sh
 scripts/e2e.sh

@@ -1,0 +1,3 @@
+module github.com/projectcalico/api
+
+go 1.24
