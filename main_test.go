@@ -137,7 +137,7 @@ func golden(t *testing.T, path, got string) {
 // rendered objects back, so its goldens show what each dialect really allows.
 func TestReports(t *testing.T) {
 	formats := map[string]string{"markdown": "report.md", "json": "report.json", "mermaid": "report.mmd"}
-	for _, name := range []string{"doc-egress", "doc-default-deny", "cilium-egress", "cilium-doc-passthrough-egress", "calico-egress", "calico-default-deny", "clusternetworkpolicy-egress", "clusternetworkpolicy-passthrough", "rewrite-bitnami", "aggregated-api-kubernetes", "aggregated-api-clusternetworkpolicy"} {
+	for _, name := range []string{"doc-egress", "doc-default-deny", "cilium-egress", "cilium-doc-passthrough-egress", "calico-egress", "calico-default-deny", "clusternetworkpolicy-egress", "clusternetworkpolicy-passthrough", "rewrite-bitnami", "aggregated-api-kubernetes", "aggregated-api-clusternetworkpolicy", "staged-calico", "staged-kubernetes", "staged-rewrite-kyverno-kubernetes"} {
 		c := fixtureCase{name: name, dir: filepath.Join("fixtures", name)}
 		input, err := os.ReadFile(filepath.Join(c.dir, "input.yaml"))
 		if err != nil {

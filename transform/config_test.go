@@ -22,7 +22,7 @@ func TestConfigErrorsTogether(t *testing.T) {
 		name:   "a typo and a port out of range",
 		config: "networkPolicy: {enabled: true, metrcs: {from: []}}\nports: {gate: 70000}",
 		want: []string{
-			"networkPolicy.metrcs: unknown field; allowed: additionalIngress, calico, cilium, clusterNetworkPolicy, defaultDeny, egress, enabled, engine, gate, keepExisting, metrics, namespace, otherPorts, rewrite, webhook, workloads",
+			"networkPolicy.metrcs: unknown field; allowed: additionalIngress, calico, cilium, clusterNetworkPolicy, defaultDeny, egress, enabled, engine, gate, keepExisting, metrics, namespace, otherPorts, rewrite, staged, webhook, workloads",
 			"ports.gate: 70000: a port must be 1..65535",
 		},
 	}, {
@@ -36,6 +36,14 @@ func TestConfigErrorsTogether(t *testing.T) {
 		name:   "a mistyped engine hides no passthrough and says nothing about it",
 		config: "networkPolicy: {enabled: true, engine: 5, cilium: {ingress: [{fromEntities: [cluster]}]}}",
 		want:   []string{`networkPolicy.engine: must be a string, not the integer 5`},
+	}, {
+		name:   "a mistyped engine says nothing of staged, which depends on it",
+		config: "networkPolicy: {enabled: true, engine: 5, staged: true}",
+		want:   []string{`networkPolicy.engine: must be a string, not the integer 5`},
+	}, {
+		name:   "a mistyped staged",
+		config: "networkPolicy: {enabled: true, engine: cilium, staged: yes}",
+		want:   []string{`networkPolicy.staged: must be true or false, not the string "yes"`},
 	}, {
 		name:   "a mistyped egress.enabled does not make its rules ignored ones",
 		config: "networkPolicy: {enabled: true, egress: {enabled: 1, to: [{to: [{ipBlock: {cidr: 10.0.0.0/8}}]}]}}",

@@ -138,7 +138,8 @@ var sharedKinds = []struct {
 
 // TestEngineTable runs every engine of the registry over every shared fixture kind: each
 // run succeeds, generates objects, and every generated policy is of the engine's own
-// kind (the default-deny of the release included). The registry and config.Engines name
+// kind (the default-deny of the release included); and so does every staged form, with
+// networkPolicy.staged. The registry and config.Engines name
 // the same engines, so an engine is one folder plus one line in the registry.
 func TestEngineTable(t *testing.T) {
 	for _, e := range config.Engines {
@@ -149,29 +150,72 @@ func TestEngineTable(t *testing.T) {
 	if len(registry.Dialects) != len(config.Engines) {
 		t.Errorf("the registry has %d dialects, config.Engines names %d engines", len(registry.Dialects), len(config.Engines))
 	}
-	for e, d := range registry.Dialects {
-		for _, k := range sharedKinds {
-			t.Run(string(e)+"/"+k.name, func(t *testing.T) {
-				t.Parallel()
-				in, err := os.ReadFile(filepath.Join("..", "fixtures", k.input))
-				if err != nil {
-					t.Fatal(err)
+	for _, form := range []struct {
+		name     string
+		dialects map[config.Engine]registry.Dialect
+	}{{"", registry.Dialects}, {"staged/", registry.StagedDialects}} {
+		for e, d := range form.dialects {
+			for _, k := range sharedKinds {
+				cfg := fmt.Sprintf(k.config, e)
+				if form.name != "" {
+					cfg = strings.Replace(cfg, "engine: "+string(e), "engine: "+string(e)+", staged: true", 1)
 				}
-				opts := Options{Config: releaseWide(t, fmt.Sprintf(k.config, e)), Namespace: "ns", Release: "rel"}
-				_, res, err := Process(in, opts)
-				if err != nil {
-					t.Fatalf("engine %s, %s: %v", e, k.name, err)
-				}
-				if len(res.Generated) == 0 {
-					t.Fatalf("engine %s, %s: nothing generated", e, k.name)
-				}
-				for _, n := range res.Generated {
-					o := manifest.NewObject(n)
-					if o.APIVersion != d.APIVersion || o.Kind != d.Kind {
-						t.Errorf("engine %s, %s: generated %s, want %s %s", e, k.name, o.ID(), d.APIVersion, d.Kind)
-					}
-				}
-			})
+				runEngineKind(t, form.name+string(e)+"/"+k.name, k.input, cfg, d)
+			}
 		}
 	}
+}
+
+// TestStagedEngines runs every engine with networkPolicy.staged: those with a staged form
+// in the registry render it (TestEngineTable), the others refuse it naming their own
+// audit mode, or saying there is none.
+func TestStagedEngines(t *testing.T) {
+	want := map[config.Engine]string{
+		config.EngineCilium:               "Cilium's own preview is policy audit mode",
+		config.EngineClusterNetworkPolicy: "defines no staged or audit mode",
+	}
+	in, err := os.ReadFile(filepath.Join("..", "fixtures", "corpus/cert-manager.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range config.Engines {
+		_, staged := registry.StagedDialects[e]
+		if staged == (want[e] != "") {
+			t.Errorf("engine %s: a staged dialect in the registry: %t; an error expected: %t", e, staged, want[e] != "")
+		}
+		if staged {
+			continue
+		}
+		opts := Options{Config: releaseWide(t, fmt.Sprintf("networkPolicy: {enabled: true, engine: %s, staged: true}", e)), Namespace: "ns", Release: "rel"}
+		_, _, err := Process(in, opts)
+		if err == nil || !strings.Contains(err.Error(), "networkPolicy.staged: true: engine "+string(e)+" has no staged form") || !strings.Contains(err.Error(), want[e]) {
+			t.Errorf("engine %s, staged: error = %v, want one saying it has no staged form and %q", e, err, want[e])
+		}
+	}
+}
+
+// runEngineKind runs one config over one fixture input and checks that every generated
+// object is of the dialect's kind.
+func runEngineKind(t *testing.T, name, input, cfg string, d registry.Dialect) {
+	t.Run(name, func(t *testing.T) {
+		t.Parallel()
+		in, err := os.ReadFile(filepath.Join("..", "fixtures", input))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{Config: releaseWide(t, cfg), Namespace: "ns", Release: "rel"}
+		_, res, err := Process(in, opts)
+		if err != nil {
+			t.Fatalf("%s: %v", cfg, err)
+		}
+		if len(res.Generated) == 0 {
+			t.Fatalf("%s: nothing generated", cfg)
+		}
+		for _, n := range res.Generated {
+			o := manifest.NewObject(n)
+			if o.APIVersion != d.APIVersion || o.Kind != d.Kind {
+				t.Errorf("%s: generated %s, want %s %s", cfg, o.ID(), d.APIVersion, d.Kind)
+			}
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/engine/calico"
 	"github.com/helm-netpol/helm-netpol/internal/engine/cilium"
+	"github.com/helm-netpol/helm-netpol/internal/engine/kubernetes"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -707,6 +708,10 @@ func checkGenerated(t *testing.T, n *yaml.RNode, raw []byte) {
 		into = &cilium.CiliumNetworkPolicy{}
 	case "projectcalico.org/v3 NetworkPolicy":
 		into = &calico.CalicoNetworkPolicy{}
+	case "projectcalico.org/v3 StagedNetworkPolicy":
+		into = &calico.CalicoStagedNetworkPolicy{}
+	case "projectcalico.org/v3 StagedKubernetesNetworkPolicy":
+		into = &kubernetes.StagedKubernetesNetworkPolicy{}
 	default:
 		t.Fatalf("generated %s is of a kind no engine renders", o.ID())
 	}

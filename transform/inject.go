@@ -5,6 +5,7 @@ import (
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
+	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
 	"github.com/helm-netpol/helm-netpol/internal/lint"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
@@ -361,6 +362,13 @@ func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*y
 		made[k] = true
 		if prev, ok := st.previous[k]; ok {
 			removed[prev] = true
+		}
+		// What an earlier run generated under this name in the other form (staged or
+		// enforced) goes too: turning networkPolicy.staged on or off replaces it.
+		if d, ok := registry.DialectOf(p.Engine, !p.Staged); ok {
+			if prev, ok := st.previous[objectKey{d.APIVersion, d.Kind, k.namespace, k.name}]; ok {
+				removed[prev] = true
+			}
 		}
 		r.res.Generated = append(r.res.Generated, n)
 		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})

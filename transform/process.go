@@ -201,7 +201,8 @@ func relevantKind(kind string) bool {
 		"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "Rollout",
 		"Service", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService",
 		"NetworkPolicy", "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy",
-		"GlobalNetworkPolicy", "ClusterNetworkPolicy":
+		"GlobalNetworkPolicy", "ClusterNetworkPolicy",
+		"StagedNetworkPolicy", "StagedKubernetesNetworkPolicy", "StagedGlobalNetworkPolicy":
 		return true
 	}
 	return false

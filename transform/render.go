@@ -63,8 +63,11 @@ func (r *run) render(p *plan.Policy) (*yaml.RNode, error) {
 		meta.Annotations[manifest.AnnotationHookWeight] = strconv.Itoa(p.Hook.Weight - 1)
 		meta.Annotations[manifest.AnnotationHookDelete] = manifest.HookDeleteBeforeCreate
 	}
-	dialect, ok := registry.Dialects[p.Engine]
-	if !ok {
+	dialect, ok := registry.DialectOf(p.Engine, p.Staged)
+	switch {
+	case !ok && p.Staged:
+		return nil, fmt.Errorf("engine %s has no staged form", p.Engine)
+	case !ok:
 		return nil, fmt.Errorf("engine %s has no renderer", p.Engine)
 	}
 	obj, err := dialect.Render(p, meta)

@@ -25,7 +25,11 @@ func BuildReport(input []byte, opts Options) (*report.Report, error) {
 	}
 	rep := &report.Report{Findings: res.Findings}
 	byWorkload := map[*discover.Workload][]report.Traffic{}
-	type deny struct{ id, namespace string }
+	staged := map[*discover.Workload]bool{}
+	type deny struct {
+		id, namespace string
+		staged        bool
+	}
 	var denies []deny
 	for _, n := range res.Generated {
 		o, err := registry.Read(n)
@@ -35,13 +39,14 @@ func BuildReport(input []byte, opts Options) (*report.Report, error) {
 		traffic := report.TrafficOf(o)
 		scope := report.ScopeNamespace(o)
 		if strings.HasPrefix(o.GeneratedFor, releaseRef) {
-			denies = append(denies, deny{o.ID, scope})
+			denies = append(denies, deny{o.ID, scope, o.Staged})
 			rep.Denies = append(rep.Denies, traffic...)
 			continue
 		}
 		for _, w := range res.Workloads {
 			if w.Ref() == o.GeneratedFor && discover.SameNamespace(scope, w.Namespace, opts.Namespace) {
 				byWorkload[w] = append(byWorkload[w], report.NameNumberedPorts(traffic, w)...)
+				staged[w] = staged[w] || o.Staged
 				break
 			}
 		}
@@ -54,9 +59,11 @@ func BuildReport(input []byte, opts Options) (*report.Report, error) {
 				wr.Config = append(wr.Config, report.ConfigKey{Key: k, Source: m.Origins[k].Source()})
 			}
 		}
+		wr.Staged = staged[w]
 		for _, d := range denies {
 			if discover.SameNamespace(d.namespace, w.Namespace, opts.Namespace) {
 				wr.DeniedBy = append(wr.DeniedBy, d.id)
+				wr.Staged = wr.Staged || d.staged
 			}
 		}
 		rep.Workloads = append(rep.Workloads, wr)

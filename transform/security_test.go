@@ -378,7 +378,7 @@ func checkSelectsSomePods(t *testing.T, g *yaml.RNode) {
 	m := toMap(t, g)
 	id := manifest.NewObject(g).ID()
 	every := false
-	switch asStr(m["apiVersion"]) + " " + asStr(m["kind"]) {
+	switch dialectOf(m) {
 	case "networking.k8s.io/v1 NetworkPolicy":
 		every = !positive(at(m, "spec", "podSelector"))
 	case "cilium.io/v2 CiliumNetworkPolicy":
@@ -392,6 +392,19 @@ func checkSelectsSomePods(t *testing.T, g *yaml.RNode) {
 	}
 	if every {
 		t.Errorf("%s (for %s) selects every pod of its namespace", id, g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	}
+}
+
+// dialectOf is the apiVersion and kind whose spec an object holds: a staged kind holds the
+// spec of its enforced counterpart.
+func dialectOf(m map[string]any) string {
+	switch k := asStr(m["apiVersion"]) + " " + asStr(m["kind"]); k {
+	case "projectcalico.org/v3 StagedNetworkPolicy":
+		return "projectcalico.org/v3 NetworkPolicy"
+	case "projectcalico.org/v3 StagedKubernetesNetworkPolicy":
+		return "networking.k8s.io/v1 NetworkPolicy"
+	default:
+		return k
 	}
 }
 
@@ -477,7 +490,7 @@ func ingressOpenings(t *testing.T, m map[string]any, names map[string]int, passt
 		}
 		var ports []ingressOpening
 		var peers []string
-		switch asStr(m["apiVersion"]) + " " + asStr(m["kind"]) {
+		switch dialectOf(m) {
 		case "networking.k8s.io/v1 NetworkPolicy":
 			for _, p := range asList(at(r, "ports")) {
 				ports = append(ports, ingressOpening{proto: proto(at(p, "protocol")), port: port(at(p, "port"))})

@@ -83,6 +83,9 @@ type NetworkPolicy struct {
 	ClusterNetworkPolicy Passthrough                             `json:"clusterNetworkPolicy"`
 	Workloads            Workloads                               `json:"workloads"`
 	OtherPorts           OtherPorts                              `json:"otherPorts"`
+	// Staged renders Calico's staged kinds, which Calico evaluates and reports in its flow
+	// logs without enforcing them.
+	Staged bool `json:"staged"`
 }
 
 // DefaultDeny is the namespace-wide deny.

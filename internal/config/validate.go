@@ -205,6 +205,11 @@ func (m *Merged) Validate() []pathError {
 			}
 		}
 	}
+	if np.Staged && engineKnown && (engine != "" || np.Engine == "") {
+		if msg, ok := noStagedForm[m.EngineOrDefault()]; ok {
+			add("networkPolicy.staged", "%s", msg)
+		}
+	}
 	for _, w := range []struct {
 		path    string
 		matches []WorkloadMatch
@@ -220,6 +225,21 @@ func (m *Merged) Validate() []pathError {
 		}
 	}
 	return errs
+}
+
+// noStagedForm says, for each engine whose dialect has no staged kind, why networkPolicy.staged
+// cannot apply and what previews its policies instead. Staged kinds are Calico's: the
+// calico engine renders StagedNetworkPolicy, the kubernetes engine
+// StagedKubernetesNetworkPolicy.
+var noStagedForm = map[Engine]string{
+	EngineCilium: "true: engine cilium has no staged form: a CiliumNetworkPolicy is enforced as soon as it exists. " +
+		"Cilium's own preview is policy audit mode, where the agent forwards what policy would drop and Hubble reports it with verdict AUDIT (hubble observe --verdict AUDIT): " +
+		`set policy-audit-mode: "true" in the cilium-config ConfigMap (Helm value policyAuditMode=true; it stops enforcing every policy of the cluster while on), ` +
+		"or run cilium-dbg endpoint config <id> PolicyAuditMode=Enabled in the agent for one endpoint (until the agent restarts); " +
+		"render with networkPolicy.staged off, review the AUDIT verdicts, then turn audit mode off",
+	EngineClusterNetworkPolicy: "true: engine clusterNetworkPolicy has no staged form: policy.networking.k8s.io/v1alpha2 defines no staged or audit mode, so a ClusterNetworkPolicy is enforced as soon as it exists. " +
+		"To preview the allowlists first, render the same config with engine kubernetes (StagedKubernetesNetworkPolicy) or calico (StagedNetworkPolicy) and staged: true on a Calico cluster, " +
+		"or use the implementation's own audit mode where it has one (Cilium's policy audit mode); then switch to engine clusterNetworkPolicy with staged off",
 }
 
 func list[T ~string](all []T) string { return strings.Join(stringsOf(all), ", ") }

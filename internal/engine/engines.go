@@ -17,6 +17,10 @@ import (
 // cluster-scoped dialects move the namespace into the name and the subject.
 type Renderer func(p *plan.Policy, meta metav1.ObjectMeta) (any, error)
 
+// StagedActionSet is the stagedAction of Calico's staged kinds that previews a policy as if
+// it were applied.
+const StagedActionSet = "Set"
+
 // Addresses helm-netpol renders where a dialect needs "anywhere" as CIDRs: both families.
 var AnywhereCIDRs = []string{"0.0.0.0/0", "::/0"}
 

@@ -65,6 +65,9 @@ type Policy struct {
 	For string
 	// Engine is the dialect to render.
 	Engine config.Engine
+	// Staged renders the engine's staged kind (networkPolicy.staged): evaluated and reported
+	// by Calico, not enforced.
+	Staged bool
 	// Deny marks the namespace-wide default-deny; it selects every pod and has no rules.
 	Deny bool
 	// Selector selects the pods of an allowlist.

@@ -70,6 +70,7 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 		Namespace: w.Namespace,
 		For:       w.Ref(),
 		Engine:    m.EngineOrDefault(),
+		Staged:    np.Staged,
 		Selector:  w.Selector,
 		Hook:      w.Hook,
 		Workload:  w,
@@ -314,6 +315,7 @@ func (pl *Planner) rewriteRules(cp *discover.ChartPolicy, m *config.Merged) *Pol
 		Namespace:      cp.Namespace,
 		For:            cp.Ref(),
 		Engine:         m.EngineOrDefault(),
+		Staged:         m.NetworkPolicy.Staged,
 		Selector:       spec.PodSelector.DeepCopy(),
 		IngressOpen:    !ingress,
 		EgressIsolated: egress,
@@ -392,6 +394,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 			For:       "release/" + release,
 			Deny:      true,
 			Engine:    first.Config.EngineOrDefault(),
+			Staged:    first.Config.NetworkPolicy.Staged,
 			Order:     denyOrder(first.Config),
 
 			ScopeNamespace: pl.scopeNamespace(ns, first.Config),
@@ -403,6 +406,9 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 			}
 			if e := c.Config.EngineOrDefault(); e != p.Engine {
 				pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", "engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID())
+			}
+			if s := c.Config.NetworkPolicy.Staged; s != p.Staged {
+				pl.FS.Errorf(c.W.ID(), "networkPolicy.staged", "staged is %t here and %t for %s in the same namespace, so one default-deny cannot be both staged and enforced: stage the whole namespace or none of it", s, p.Staged, first.W.ID())
 			}
 		}
 		switch egressOn {
@@ -422,7 +428,11 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 		// holds a hook is not that (helm template's output, say), and the hooks there get
 		// their allowlists.
 		if pl.Format == manifest.FormatHelm3 && !hook {
-			pl.FS.Warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
+			blocks := "the default-deny blocks them"
+			if p.Staged {
+				blocks = "the staged default-deny reports them as denied, and blocks them once enforced"
+			}
+			pl.FS.Warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and %s", blocks)
 		}
 		out = append(out, p)
 	}
@@ -466,7 +476,10 @@ func ChartSelections(d *discover.Discovery, covered []*Coverage, chart []*discov
 
 // planRewrites translates into the engine each chart NetworkPolicy that selects a covered
 // workload whose config sets networkPolicy.rewrite, and returns the chart policies they
-// replace.
+// replace. A staged translation replaces nothing: the chart's policy stays enforced beside
+// it until staged is turned off, so that staging never changes what is enforced. The
+// translation allows what the original allows, so Calico's verdict with both is the one
+// the translation alone will give.
 func (pl *Planner) PlanRewrites(covered []*Coverage, chart []*discover.ChartPolicy) (rewritten []*Policy, replaced []*discover.ChartPolicy) {
 	for _, s := range ChartSelections(pl.D, covered, chart) {
 		for _, c := range s.Covered {
@@ -479,7 +492,11 @@ func (pl *Planner) PlanRewrites(covered []*Coverage, chart []*discover.ChartPoli
 					p.Selects = selects
 					rewritten = append(rewritten, p)
 				}
-				replaced = append(replaced, s.Chart)
+				if c.Config.NetworkPolicy.Staged {
+					pl.FS.Infof(s.Chart.ID(), "networkPolicy.staged", "kept and enforced while networkPolicy.staged is on: its staged translation is rendered beside it, and replaces it when staged is turned off")
+				} else {
+					replaced = append(replaced, s.Chart)
+				}
 				break
 			}
 		}

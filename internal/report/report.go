@@ -30,6 +30,9 @@ type Traffic struct {
 	PeerDetails []engine.Peer `json:"peerDetails,omitempty"`
 	AnyPeer     bool          `json:"anyPeer,omitempty"`
 	PortDetails []engine.Port `json:"portDetails,omitempty"`
+	// Staged says the object is one of Calico's staged kinds: evaluated and reported in
+	// flow logs, not enforced.
+	Staged bool `json:"staged,omitempty"`
 }
 
 // WorkloadReport is the traffic matrix of one workload.
@@ -41,6 +44,9 @@ type WorkloadReport struct {
 	DeniedBy []string `json:"deniedBy,omitempty"`
 	// Config says where each key of the effective config came from.
 	Config []ConfigKey `json:"config,omitempty"`
+	// Staged says the policies that select its pods (its allowlist, the default-deny of its
+	// namespace) are staged: Calico reports what they would do, and enforces none of it.
+	Staged bool `json:"staged,omitempty"`
 }
 
 // ConfigKey is one key of an effective config and the layer that set it.
@@ -115,6 +121,7 @@ func TrafficOf(o *engine.Object) []Traffic {
 				Direction:   string(r.Direction),
 				Action:      strings.ToLower(r.Action),
 				Object:      o.ID,
+				Staged:      o.Staged,
 				Rule:        fmt.Sprintf("%s[%d]", r.Direction, r.Index),
 				PeerDetails: r.Peers,
 				AnyPeer:     r.AnyPeer,
@@ -343,11 +350,18 @@ func (r *Report) Markdown() string {
 			if peers == "" {
 				peers = "nobody"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Direction, t.Action, mdEscape(ports), mdEscape(peers), mdEscape(t.Object), mdEscape(t.Rule))
+			action := t.Action
+			if t.Staged {
+				action += " (staged)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", t.Direction, action, mdEscape(ports), mdEscape(peers), mdEscape(t.Object), mdEscape(t.Rule))
 		}
 	}
 	for _, w := range r.Workloads {
 		fmt.Fprintf(&b, "\n## %s\n\n", w.Workload)
+		if w.Staged {
+			b.WriteString("Staged: Calico evaluates the policies that select it and reports their verdicts in its flow logs, but enforces none of them.\n\n")
+		}
 		switch {
 		case !w.Covered:
 			b.WriteString("Not covered: no policy of helm-netpol selects it.\n")
@@ -362,13 +376,19 @@ func (r *Report) Markdown() string {
 				fmt.Fprintf(&b, "- `%s` from %s\n", k.Key, mdEscape(k.Source))
 			}
 		}
-		if len(w.DeniedBy) > 0 {
+		switch {
+		case len(w.DeniedBy) > 0 && w.Staged:
+			fmt.Fprintf(&b, "\nIn a namespace with a staged default-deny (%s): once enforced, whatever the table does not allow is denied; until then Calico reports it as denied.\n", strings.Join(w.DeniedBy, ", "))
+		case len(w.DeniedBy) > 0:
 			fmt.Fprintf(&b, "\nIn a namespace with a default-deny (%s): whatever the table does not allow is denied.\n", strings.Join(w.DeniedBy, ", "))
 		}
 	}
 	if len(r.Denies) > 0 || hasDenyObjects(r) {
 		b.WriteString("\n## Default-deny\n\n")
 		b.WriteString("Every pod of the namespace is selected; what no allowlist opens is closed.\n\n")
+		if hasStagedDeny(r) {
+			b.WriteString("A staged default-deny closes nothing yet: Calico reports what it would close.\n\n")
+		}
 		if len(r.Denies) > 0 {
 			table(r.Denies)
 		}
@@ -385,6 +405,15 @@ func (r *Report) Markdown() string {
 func hasDenyObjects(r *Report) bool {
 	for _, w := range r.Workloads {
 		if len(w.DeniedBy) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasStagedDeny(r *Report) bool {
+	for _, w := range r.Workloads {
+		if len(w.DeniedBy) > 0 && w.Staged {
 			return true
 		}
 	}
@@ -424,12 +453,16 @@ func (r *Report) Mermaid() string {
 			if ports == "" {
 				ports = "every port"
 			}
+			arrow := "-->" // a staged opening is dotted: reported, not enforced
+			if t.Staged {
+				arrow, ports = "-.->", "staged: "+ports
+			}
 			for _, p := range t.Peers {
 				pid := id(p)
 				if t.Direction == "ingress" {
-					edges = append(edges, fmt.Sprintf("  %s -->|%q| %s", pid, ports, wid))
+					edges = append(edges, fmt.Sprintf("  %s %s|%q| %s", pid, arrow, ports, wid))
 				} else {
-					edges = append(edges, fmt.Sprintf("  %s -->|%q| %s", wid, ports, pid))
+					edges = append(edges, fmt.Sprintf("  %s %s|%q| %s", wid, arrow, ports, pid))
 				}
 			}
 		}

@@ -151,6 +151,8 @@ func TestCalico(t *testing.T) {
 			docs: docs(calicoDeny, calicoWeb), probe: out(pod(&Pod{Namespace: "kube-system", Labels: map[string]string{"k8s-app": "metrics-server"}}), 53, "UDP"), want: "deny"},
 		{name: "staged policies do not enforce", cite: "StagedNetworkPolicy: evaluated, not enforced", cni: Calico,
 			docs: docs(calicoStaged), probe: in(pod(shopPod), 8080, "TCP"), want: "allow", by: "no policy selects"},
+		{name: "staged Kubernetes policies do not enforce", cite: "StagedKubernetesNetworkPolicy: evaluated, not enforced", cni: Calico,
+			docs: docs(k8sStagedDeny), probe: in(pod(shopPod), 8080, "TCP"), want: "allow", by: "no policy selects"},
 		{name: "NetworkPolicy at order 1000", cite: "Calico converts a NetworkPolicy into a default-tier policy of order 1000", cni: Calico,
 			docs: docs(calicoDeny, npAllowClient), probe: in(pod(shopPod), 12345, "TCP"), want: "allow", by: "shop/chart"},
 		{name: "a Calico Deny before the NetworkPolicy", cite: "order 500 comes before the NetworkPolicy's 1000", cni: Calico,

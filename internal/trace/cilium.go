@@ -47,7 +47,7 @@ func (p *probe) ciliumTier() result {
 		var m match
 		switch o.Dialect {
 		case config.EngineKubernetes:
-			if !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
+			if o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
 				continue
 			}
 			m = p.c.selects(o.Subject.Pods, p.workload.labels)

@@ -82,6 +82,8 @@ func TestCilium(t *testing.T) {
 	runCases(t, []traceCase{
 		{name: "default deny", cite: "DESIGN §5 / api.Rule: endpointSelector {} with ingress [{}] selects no peer and enables default deny", cni: Cilium,
 			docs: one(cnpDeny), probe: in(pod(shopPod), 8080, "TCP"), want: "deny", by: "shop/deny"},
+		{name: "a Calico staged NetworkPolicy is nothing to Cilium", cite: "StagedKubernetesNetworkPolicy is Calico's; Cilium enforces networking.k8s.io NetworkPolicy only", cni: Cilium,
+			docs: one(k8sStagedDeny), probe: in(pod(shopPod), 8080, "TCP"), want: "allow"},
 		{name: "an allow rule", cite: "api.IngressRule: fromEndpoints and toPorts must both match", cni: Cilium,
 			docs: one(cnpWeb), probe: in(pod(shopPod), 8080, "TCP"), want: "allow", by: "ingress[0]"},
 		{name: "fromEndpoints is scoped to the policy's namespace", cite: "cilium.io/utils getEndpointSelector: no namespace key adds the policy's namespace", cni: Cilium,

@@ -71,7 +71,7 @@ func (p *probe) k8sUnion(selected []*engine.Object, cni CNI) result {
 func (p *probe) k8sSelecting() ([]*engine.Object, match) {
 	var out []*engine.Object
 	for _, o := range p.c.Objects {
-		if o.Dialect != config.EngineKubernetes || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
+		if o.Dialect != config.EngineKubernetes || o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
 			continue
 		}
 		m := p.c.selects(o.Subject.Pods, p.workload.labels)

@@ -28,6 +28,15 @@ spec:
   - from: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]
     ports: [{port: 9443}]
 `
+	k8sStagedDeny = `
+apiVersion: projectcalico.org/v3
+kind: StagedKubernetesNetworkPolicy
+metadata: {name: staged, namespace: shop}
+spec:
+  stagedAction: Set
+  podSelector: {}
+  policyTypes: [Ingress]
+`
 	k8sEgress = `
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -53,6 +62,8 @@ func TestKubernetes(t *testing.T) {
 			probe: in(pod(otherPod), 1, "TCP"), want: "allow", by: "no policy selects"},
 		{name: "isolated, no rule", cite: spec + ".ingress: if this field is empty then this NetworkPolicy does not allow any traffic", cni: Kubernetes,
 			docs: one(k8sDenyIngress), probe: in(pod(shopPod), 8080, "TCP"), want: "deny", by: "shop/deny"},
+		{name: "a staged NetworkPolicy does not isolate", cite: "StagedKubernetesNetworkPolicy: evaluated by Calico, not enforced", cni: Kubernetes,
+			docs: one(k8sStagedDeny), probe: in(pod(shopPod), 8080, "TCP"), want: "allow", by: "no policy selects"},
 		{name: "union of policies", cite: spec + ".ingress: the traffic matches at least one ingress rule across all of the NetworkPolicy objects", cni: Kubernetes,
 			docs: docs(k8sDenyIngress, k8sWebFromShop), probe: in(pod(shopPod), 8080, "TCP"), want: "allow", by: "shop/web ingress[0]"},
 		{name: "podSelector alone is the policy's namespace", cite: "NetworkPolicyPeer.podSelector: selects pods in the same namespace as the NetworkPolicy", cni: Kubernetes,

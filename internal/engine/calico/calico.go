@@ -74,10 +74,44 @@ const (
 	Kind       = "NetworkPolicy"
 )
 
+// The staged form: a StagedNetworkPolicy, which Calico evaluates and reports in its flow
+// logs without enforcing it.
+const StagedKind = "StagedNetworkPolicy"
+
+// CalicoStagedNetworkPolicy is a projectcalico.org/v3 StagedNetworkPolicy: stagedAction
+// beside the fields of a NetworkPolicy spec.
+type CalicoStagedNetworkPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              calicoStagedSpec `json:"spec"`
+}
+
+type calicoStagedSpec struct {
+	StagedAction string `json:"stagedAction"`
+	calicoSpec
+}
+
 // Render renders a policy as a projectcalico.org/v3 NetworkPolicy. Tier and types are
 // explicit, so the server adds nothing a GitOps tool would see as drift. The default-deny
 // has no rule: the tier's implicit drop at its end denies what no earlier policy allowed.
 func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+	return render(p, meta)
+}
+
+// RenderStaged renders a policy as a StagedNetworkPolicy holding the spec Render gives, in
+// the same tier and order, so that Calico evaluates it where the enforced policy will be.
+// stagedAction is explicit, like tier and types. A staged default-deny's end-of-tier drop
+// is reported, not enforced, like its rules.
+func RenderStaged(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
+	np, err := render(p, meta)
+	return &CalicoStagedNetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: StagedKind},
+		ObjectMeta: np.ObjectMeta,
+		Spec:       calicoStagedSpec{StagedAction: engine.StagedActionSet, calicoSpec: np.Spec},
+	}, err
+}
+
+func render(p *plan.Policy, meta metav1.ObjectMeta) (*CalicoNetworkPolicy, error) {
 	order := float64(p.Order)
 	np := &CalicoNetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: APIVersion, Kind: Kind},

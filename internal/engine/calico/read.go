@@ -14,7 +14,8 @@ import (
 // Read reads a projectcalico.org/v3 NetworkPolicy back (Calico's NetworkPolicy reference;
 // the API types of projectcalico/api v3). Types default as Calico defaults them: Ingress,
 // plus Egress when there are egress rules, or Egress alone when there are only egress
-// rules. The staged kinds are read as staged: Calico evaluates them and enforces nothing.
+// rules. The staged kinds are read as staged: Calico evaluates them and enforces nothing
+// (a StagedKubernetesNetworkPolicy holds a Kubernetes spec: kubernetes.Read reads it).
 // GlobalNetworkPolicy, and the rule fields helm-netpol never renders (notSelector,
 // notPorts, notProtocol, icmp, http, serviceAccounts, a source's ports), are marked
 // unsupported.
@@ -26,11 +27,8 @@ func Read(o *manifest.Object) (*engine.Object, error) {
 	out := engine.NewObject(o, config.EngineCalico)
 	switch o.Kind {
 	case "NetworkPolicy":
-	case "StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy":
+	case "StagedNetworkPolicy", "StagedGlobalNetworkPolicy":
 		out.Staged = true
-		if o.Kind == "StagedKubernetesNetworkPolicy" {
-			return out, nil
-		}
 	case "GlobalNetworkPolicy":
 		out.ClusterScoped = true
 		out.Unsupported = append(out.Unsupported, "kind "+o.Kind)

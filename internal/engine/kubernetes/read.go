@@ -11,18 +11,27 @@ import (
 )
 
 // Read reads a networking.k8s.io/v1 NetworkPolicy back. Its policyTypes default as the API
-// defaults them: Ingress always, Egress when the policy has egress rules.
+// defaults them: Ingress always, Egress when the policy has egress rules. It reads
+// Calico's StagedKubernetesNetworkPolicy too, a NetworkPolicy spec beside stagedAction, as
+// staged: Calico evaluates it and enforces nothing.
 func Read(o *manifest.Object) (*engine.Object, error) {
 	obj, err := engine.JSONOf(o)
 	if err != nil {
 		return nil, err
 	}
 	out := engine.NewObject(o, config.EngineKubernetes)
-	if o.Kind != "NetworkPolicy" {
+	spec := engine.Map(obj["spec"])
+	switch {
+	case o.Group() == "networking.k8s.io" && o.Kind == Kind:
+	case o.Group() == "projectcalico.org" && o.Kind == StagedKind:
+		out.Staged = true
+		if a := engine.Str(spec["stagedAction"]); a != "" && a != engine.StagedActionSet {
+			out.Unsupported = append(out.Unsupported, "spec.stagedAction: "+a)
+		}
+	default:
 		out.Unsupported = append(out.Unsupported, "kind "+o.Kind)
 		return out, nil
 	}
-	spec := engine.Map(obj["spec"])
 	sel, err := engine.Selector(spec["podSelector"])
 	if err != nil {
 		return nil, fmt.Errorf("spec.podSelector: %w", err)

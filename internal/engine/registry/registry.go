@@ -32,6 +32,24 @@ var Dialects = map[config.Engine]Dialect{
 	config.EngineClusterNetworkPolicy: {clusternetworkpolicy.Render, clusternetworkpolicy.APIVersion, clusternetworkpolicy.Kind},
 }
 
+// StagedDialects are the staged forms (networkPolicy.staged) of the engines that have one:
+// Calico's staged kinds, which Calico evaluates and reports without enforcing. An engine
+// missing here has none, and config validation refuses staged for it.
+var StagedDialects = map[config.Engine]Dialect{
+	config.EngineKubernetes: {kubernetes.RenderStaged, kubernetes.StagedAPIVersion, kubernetes.StagedKind},
+	config.EngineCalico:     {calico.RenderStaged, calico.APIVersion, calico.StagedKind},
+}
+
+// DialectOf is the dialect an engine renders, staged or enforced.
+func DialectOf(e config.Engine, staged bool) (Dialect, bool) {
+	if staged {
+		d, ok := StagedDialects[e]
+		return d, ok
+	}
+	d, ok := Dialects[e]
+	return d, ok
+}
+
 // Reader reads a policy object back in its dialect.
 type Reader func(*manifest.Object) (*engine.Object, error)
 
@@ -50,6 +68,9 @@ func Read(n *yaml.RNode) (*engine.Object, error) {
 		return nil, fmt.Errorf("helm-netpol: object: read back: not a mapping")
 	}
 	read, ok := Readers[o.Group()]
+	if o.Group() == "projectcalico.org" && o.Kind == kubernetes.StagedKind {
+		read = kubernetes.Read // a Kubernetes NetworkPolicy spec under Calico's group
+	}
 	if !ok {
 		return nil, fmt.Errorf("helm-netpol: %s: no reader for this dialect", o.ID())
 	}
