@@ -26,6 +26,12 @@ var validators = map[schema.GroupKind][]func([]byte) error{
 	{Group: "projectcalico.org", Kind: "NetworkPolicy"}:               {ValidateCRDObject},
 	{Group: "projectcalico.org", Kind: "GlobalNetworkPolicy"}:         {ValidateCRDObject},
 	{Group: "policy.networking.k8s.io", Kind: "ClusterNetworkPolicy"}: {ValidateCRDObject},
+
+	// Calico's staged kinds (networkPolicy.staged): their own CRDs, and the Kubernetes
+	// NetworkPolicy a StagedKubernetesNetworkPolicy holds.
+	{Group: "projectcalico.org", Kind: "StagedNetworkPolicy"}:           {ValidateCRDObject},
+	{Group: "projectcalico.org", Kind: "StagedGlobalNetworkPolicy"}:     {ValidateCRDObject},
+	{Group: "projectcalico.org", Kind: "StagedKubernetesNetworkPolicy"}: {ValidateCRDObject, ValidateStagedKubernetesNetworkPolicy},
 }
 
 // fixtureResult is what checkFixtures found.

@@ -35,6 +35,13 @@ func TestValidators(t *testing.T) {
 		{"calico/bad-duplicate-types.yaml", ValidateCRDObject, []string{`spec.types[1]: Duplicate value: "Ingress"`}},
 		{"calico/bad-metadata-field.yaml", ValidateCRDObject, []string{"metadata.label: unknown field", "metadata.namespace: the kind is cluster-scoped"}},
 		{"calico/bad-name.yaml", ValidateCRDObject, []string{`metadata.name: Invalid value: "Web_Allow"`}},
+		{"calico/good-stagednetworkpolicy.yaml", ValidateCRDObject, nil},
+		{"calico/bad-staged-action.yaml", ValidateCRDObject, []string{`spec.stagedAction: Unsupported value: "Apply"`}},
+		{"calico/good-stagedkubernetesnetworkpolicy.yaml", ValidateCRDObject, nil},
+		{"calico/good-stagedkubernetesnetworkpolicy.yaml", ValidateStagedKubernetesNetworkPolicy, nil},
+		{"calico/bad-stagedkubernetes-port.yaml", ValidateCRDObject, nil},
+		{"calico/bad-stagedkubernetes-port.yaml", ValidateStagedKubernetesNetworkPolicy, []string{"as the networking.k8s.io/v1 NetworkPolicy it stages", "spec.ingress[0].ports[0].port: Invalid value: 70000"}},
+		{"calico/bad-stagedkubernetes-unknown-field.yaml", ValidateCRDObject, []string{"spec.ingress[0].form: unknown field"}},
 
 		{"clusternetworkpolicy/good.yaml", ValidateCRDObject, nil},
 		{"clusternetworkpolicy/bad-priority.yaml", ValidateCRDObject, []string{"spec.priority: Invalid value: 2000"}},
