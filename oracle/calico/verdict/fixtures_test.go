@@ -158,6 +158,9 @@ func loadFixture(dir string) (fixture, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("want.yaml: %w", err)
 		}
+		if doc, err = enforced(obj, doc); err != nil {
+			return f, fmt.Errorf("want.yaml: %w", err)
+		}
 		apiVersion, kind := str(obj, "apiVersion"), str(obj, "kind")
 		isCalico := apiVersion == "projectcalico.org/v3"
 		if !isCalico && (apiVersion != "networking.k8s.io/v1" || kind != "NetworkPolicy") {
@@ -373,14 +376,45 @@ func rewriteAnnotations(obj map[string]any, from, to string, dropped *bool) erro
 	return nil
 }
 
+// enforced turns a staged object of a fixture rendered with
+// networkPolicy.staged into the object it stages, in place, and returns its
+// YAML (any other object's doc as it is): a StagedNetworkPolicy into the Calico
+// NetworkPolicy, a StagedKubernetesNetworkPolicy into the networking.k8s.io/v1
+// NetworkPolicy, of the same spec without stagedAction. A staged fixture is
+// thus checked as it will be enforced once staged is turned off (render
+// drops staged from the other rendering's config); that staged objects
+// enforce nothing is TestStagedNeverEnforces's.
+func enforced(obj map[string]any, doc []byte) ([]byte, error) {
+	if str(obj, "apiVersion") != "projectcalico.org/v3" {
+		return doc, nil
+	}
+	switch str(obj, "kind") {
+	case "StagedNetworkPolicy":
+		obj["kind"] = "NetworkPolicy"
+	case "StagedKubernetesNetworkPolicy":
+		obj["apiVersion"], obj["kind"] = "networking.k8s.io/v1", "NetworkPolicy"
+	default:
+		return doc, nil
+	}
+	if spec, ok := obj["spec"].(map[string]any); ok {
+		if action := spec["stagedAction"]; action != nil && action != "Set" {
+			return nil, fmt.Errorf("%s %s: stagedAction %v stages no policy to check", str(obj, "kind"), str(obj, "metadata", "name"), action)
+		}
+		delete(spec, "stagedAction")
+	}
+	return yaml.Marshal(obj)
+}
+
 // switchEngine turns a config's engine from into to (an unset engine is
 // kubernetes) and drops its passthrough rules for from, saying whether there
-// were any.
+// were any. It drops staged too: the other rendering is compared with the
+// fixture's as enforced (see enforced).
 func switchEngine(cfg map[string]any, from, to string) bool {
 	np, ok := cfg["networkPolicy"].(map[string]any)
 	if !ok {
 		return false
 	}
+	delete(np, "staged")
 	if engine, _ := np["engine"].(string); engine == from || engine == "" && from == "kubernetes" {
 		np["engine"] = to
 	}
