@@ -50,11 +50,31 @@ func checkCommandFlags(cmd string, fs *flag.FlagSet, o *cliOptions) error {
 	var errs []error
 	fs.Visit(func(f *flag.Flag) {
 		for _, n := range traceFlagNames {
-			if f.Name == n && cmd != "trace" {
+			if f.Name == n && cmd != "trace" && !(n == "cni" && cmd == "verify") {
 				errs = append(errs, fmt.Errorf("helm-netpol: --%s: only trace takes it", n))
 			}
 		}
+		for _, n := range verifyFlagNames {
+			if f.Name == n && cmd != "verify" {
+				errs = append(errs, fmt.Errorf("helm-netpol: --%s: only verify takes it", n))
+			}
+		}
 	})
+	if cmd == "verify" {
+		switch o.format {
+		case "", "text", "json":
+		default:
+			errs = append(errs, fmt.Errorf("helm-netpol: --format %q: verify writes text or json", o.format))
+		}
+		if o.verify.flows == "" {
+			errs = append(errs, errors.New("helm-netpol: verify: --flows FILE: the recorded flows"))
+		}
+		switch o.verify.format {
+		case "", "hubble", "csv", "json":
+		default:
+			errs = append(errs, fmt.Errorf("helm-netpol: --flows-format %q: must be one of hubble, csv, json", o.verify.format))
+		}
+	}
 	if cmd == "trace" {
 		switch o.format {
 		case "", "text", "json":
