@@ -42,7 +42,7 @@ func (t *traceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.peerEntity, "peer-entity", "", "trace: the peer as an `entity`: kube-apiserver, host, remote-node, world, kube-dns-service")
 	fs.IntVar(&t.port, "port", 0, "trace: the destination `port`")
 	fs.StringVar(&t.protocol, "protocol", "TCP", "trace: TCP, UDP or SCTP")
-	fs.StringVar(&t.cni, "cni", "", "trace: the plugin that enforces the policies: kubernetes, cilium or calico (default: the one the generated policies are written for)")
+	fs.StringVar(&t.cni, "cni", "", "trace, verify: the plugin that enforces the policies: kubernetes, cilium or calico (default: the one the generated policies are written for)")
 }
 
 // checkCommandFlags refuses flags that the command does not take.

@@ -106,6 +106,14 @@ func checkFlow(f *Flow) error {
 	}
 	p := strings.ToUpper(f.Protocol)
 	switch p {
+	case "6":
+		p = "TCP"
+	case "17":
+		p = "UDP"
+	case "132":
+		p = "SCTP"
+	}
+	switch p {
 	case "TCP", "UDP", "SCTP":
 	case "":
 		return fmt.Errorf("protocol: missing")

@@ -127,10 +127,10 @@ func TestJSON(t *testing.T) {
 func TestDetect(t *testing.T) {
 	for line, want := range map[string]string{
 		`{"flow": {}}`: FormatHubble,
-		`{"verdict": "FORWARDED", "source": {"labels": ["k8s:a=b"]}}`:  FormatHubble,
-		`{"source": {"labels": ["k8s:a=b"]}}`:                          FormatHubble,
+		`{"verdict": "FORWARDED", "source": {"labels": ["k8s:a=b"]}}`:     FormatHubble,
+		`{"source": {"labels": ["k8s:a=b"]}}`:                             FormatHubble,
 		`{"source": {"namespace": "a", "labels": {"a": "b"}}, "port": 1}`: FormatJSON,
-		`a,app=x,b,app=y,80,TCP`: FormatCSV,
+		`a,app=x,b,app=y,80,TCP`:                                          FormatCSV,
 	} {
 		if got := Detect([]byte(line)); got != want {
 			t.Errorf("%s: %s, want %s", line, got, want)
@@ -254,5 +254,17 @@ func TestSuggest(t *testing.T) {
 		if got := Suggest(c.dir, c.peer, 8080, "TCP"); got != c.want {
 			t.Errorf("%s %s:\n%s\nwant\n%s", c.dir, c.peer, got, c.want)
 		}
+	}
+}
+
+// TestCalicoCSV reads a line as the jq of docs/verify.md writes Calico's flow logs.
+func TestCalicoCSV(t *testing.T) {
+	flows, _, err := readAll(t, `"monitoring","app=prom;team=obs","shop","10.0.2.7",9090,"6","allow"`+"\n", "")
+	if err != nil || len(flows) != 1 {
+		t.Fatal(flows, err)
+	}
+	f := flows[0]
+	if f.Protocol != "TCP" || f.Port != 9090 || f.Dropped || f.Destination.IP != "10.0.2.7" || f.Source.Labels["team"] != "obs" {
+		t.Errorf("%+v", f)
 	}
 }
