@@ -31,7 +31,7 @@ func Verify(input []byte, opts Options, r io.Reader, format string) (*VerifyRepo
 	if err != nil {
 		return nil, err
 	}
-	v := &verify.Verifier{Eval: c, Workloads: c.Workloads, Namespace: c.Namespace}
+	v := &verify.Verifier{Eval: c, Workloads: c.Workloads, Namespace: c.Namespace, Objects: c.Objects}
 	return v.Run(rd)
 }
 

@@ -9,10 +9,12 @@ import (
 )
 
 // Suggest is the config that would allow a dropped flow, as YAML that pastes into the
-// workload's helm-netpol.io/config: an additionalIngress rule for ingress, an egress.to
-// rule for egress (the apiserver's address under egress.apiserver.cidrs). Lists replace
-// when config layers merge: add the entry to the list the config holds.
-func Suggest(dir string, peer Endpoint, port int, protocol string) string {
+// workload's helm-netpol.io/config: an entry of the role's from knob when role names the
+// role whose narrowed rule opens the port (webhook, metrics, gate, otherPorts), else an
+// additionalIngress rule for ingress, an egress.to rule for egress (the apiserver's
+// address under egress.apiserver.cidrs). Lists replace when config layers merge: add the
+// entry to the list the config holds.
+func Suggest(dir string, peer Endpoint, port int, protocol, role string) string {
 	ports := []any{map[string]any{"port": port, "protocol": protocol}}
 	var np map[string]any
 	switch {
@@ -36,6 +38,8 @@ func Suggest(dir string, peer Endpoint, port int, protocol string) string {
 		cfg = map[string]any{"egress": map[string]any{"enabled": true, "apiserver": api}}
 	case np == nil:
 		return fmt.Sprintf("# the flows name no address of the %s: add it as an ipBlock", peer.String())
+	case dir == "ingress" && role != "":
+		cfg = map[string]any{role: map[string]any{"from": []any{np}}}
 	case dir == "egress":
 		cfg = map[string]any{"egress": map[string]any{"enabled": true, "to": []any{map[string]any{"to": []any{np}, "ports": ports}}}}
 	default:

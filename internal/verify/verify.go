@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/trace"
 )
 
@@ -40,6 +41,7 @@ type Group struct {
 	Config string `json:"config,omitempty"`
 
 	peer Endpoint
+	role string
 }
 
 // Apart is the flows set aside for one reason, between two ends on a port.
@@ -74,6 +76,9 @@ type Verifier struct {
 	Workloads []trace.Workload
 	// Namespace is the namespace of workloads that carry none; "default" when empty.
 	Namespace string
+	// Objects are the policies read back; a drop on a port that a role's narrowed rule
+	// of the workload's own policy opens is answered with the role's from knob.
+	Objects []*engine.Object
 
 	cache  map[string]trace.Verdict
 	groups map[string]*Group
@@ -272,6 +277,9 @@ func (v *Verifier) group(dir string, w *trace.Workload, peer Endpoint, f Flow, v
 		return g
 	}
 	g := &Group{Direction: dir, Workload: name, Peer: peer.String(), Port: f.Port, Protocol: f.Protocol, Line: f.Line, Verdict: verdict, peer: peer}
+	if dir == "ingress" {
+		g.role = v.roleOf(w, f.Port, f.Protocol)
+	}
 	v.groups[key] = g
 	return g
 }
@@ -305,7 +313,7 @@ func (v *Verifier) Report() *Report {
 			continue
 		}
 		if g.Config == "" {
-			g.Config = Suggest(g.Direction, g.peer, g.Port, g.Protocol)
+			g.Config = Suggest(g.Direction, g.peer, g.Port, g.Protocol, g.role)
 		}
 		r.Drops = append(r.Drops, g)
 	}
@@ -350,4 +358,49 @@ func (v *Verifier) Report() *Report {
 		r.Drops = []*Group{}
 	}
 	return &r
+}
+
+// roles are the knobs whose narrowed ingress rule carries the origin networkPolicy.<role>.from.
+var roles = []string{"webhook", "metrics", "gate", "otherPorts"}
+
+// roleOf is the role whose narrowed rule, in the policy generated for w, opens the port.
+func (v *Verifier) roleOf(w *trace.Workload, port int, protocol string) string {
+	suffix := "/" + w.Kind + "/" + w.Name
+	for _, o := range v.Objects {
+		if o.GeneratedFor == "" || !strings.HasSuffix(o.GeneratedFor, suffix) || !o.ClusterScoped && v.ns(o.Namespace) != v.ns(w.Namespace) {
+			continue
+		}
+		for _, r := range o.Ingress {
+			for _, role := range roles {
+				if r.Origin == "networkPolicy."+role+".from" && portIn(r.Ports, w, port, protocol) {
+					return role
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func portIn(ports []engine.Port, w *trace.Workload, port int, protocol string) bool {
+	for _, p := range ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = "TCP"
+		}
+		if !strings.EqualFold(proto, protocol) {
+			continue
+		}
+		n := int(p.Port)
+		if p.Name != "" {
+			for _, wp := range w.Ports {
+				if wp.Name == p.Name {
+					n = int(wp.Port)
+				}
+			}
+		}
+		if n == port || p.EndPort > 0 && n <= port && port <= int(p.EndPort) {
+			return true
+		}
+	}
+	return false
 }

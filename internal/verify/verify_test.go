@@ -216,11 +216,20 @@ func TestGrouping(t *testing.T) {
 
 func TestSuggest(t *testing.T) {
 	for _, c := range []struct {
-		dir  string
-		peer Endpoint
-		want string
+		dir, role string
+		peer      Endpoint
+		want      string
 	}{
-		{"ingress", Endpoint{Namespace: "monitoring", Labels: map[string]string{"app": "prom"}}, `networkPolicy:
+		{"ingress", "metrics", Endpoint{Namespace: "monitoring", Labels: map[string]string{"app": "prom"}}, `networkPolicy:
+  metrics:
+    from:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: monitoring
+      podSelector:
+        matchLabels:
+          app: prom`},
+		{"ingress", "", Endpoint{Namespace: "monitoring", Labels: map[string]string{"app": "prom"}}, `networkPolicy:
   additionalIngress:
   - from:
     - namespaceSelector:
@@ -232,7 +241,7 @@ func TestSuggest(t *testing.T) {
     ports:
     - port: 8080
       protocol: TCP`},
-		{"egress", Endpoint{Entity: "world", IP: "2001:db8::1"}, `networkPolicy:
+		{"egress", "", Endpoint{Entity: "world", IP: "2001:db8::1"}, `networkPolicy:
   egress:
     enabled: true
     to:
@@ -242,16 +251,16 @@ func TestSuggest(t *testing.T) {
       to:
       - ipBlock:
           cidr: 2001:db8::1/128`},
-		{"egress", Endpoint{Entity: "kube-apiserver", IP: "10.0.0.1"}, `networkPolicy:
+		{"egress", "", Endpoint{Entity: "kube-apiserver", IP: "10.0.0.1"}, `networkPolicy:
   egress:
     apiserver:
       cidrs:
       - 10.0.0.1/32
       enabled: true
     enabled: true`},
-		{"ingress", Endpoint{Entity: "remote-node"}, "# the flows name no address of the entity remote-node: add it as an ipBlock"},
+		{"ingress", "", Endpoint{Entity: "remote-node"}, "# the flows name no address of the entity remote-node: add it as an ipBlock"},
 	} {
-		if got := Suggest(c.dir, c.peer, 8080, "TCP"); got != c.want {
+		if got := Suggest(c.dir, c.peer, 8080, "TCP", c.role); got != c.want {
 			t.Errorf("%s %s:\n%s\nwant\n%s", c.dir, c.peer, got, c.want)
 		}
 	}
