@@ -60,3 +60,44 @@ spec:
 		t.Errorf("bad stream: exit %d, want 2: %s", code, stderr.String())
 	}
 }
+
+// TestVerifyCiliumFlows reads flows made with Cilium's own flow types and marshalled as
+// hubble observe -o json writes them (oracle/cilium/hubbleflows), under the kubernetes,
+// cilium and calico engines: one allowed, two that would be dropped, a reply, one dropped
+// already and one between pods the stream does not hold.
+func TestVerifyCiliumFlows(t *testing.T) {
+	for _, engine := range []string{"kubernetes", "cilium", "calico"} {
+		stream := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations:
+        helm-netpol.io/config: |
+          networkPolicy: {enabled: true, engine: ` + engine + `, egress: {enabled: true, apiserver: {cidrs: [172.18.0.2/32]}}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{name: http, containerPort: 8080}]
+`
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"verify", "--flows", "testdata/verify/hubble-cilium.jsonl"}, strings.NewReader(stream), &stdout, &stderr)
+		if code != 1 {
+			t.Errorf("%s: exit %d, want 1\n%s%s", engine, code, stdout.String(), stderr.String())
+		}
+		out := stdout.String()
+		for _, want := range []string{
+			"WOULD DROP: ingress Deployment shop/web <- monitoring/{app=prometheus} 9090/TCP (1 flow, first on line 2)",
+			"WOULD DROP: egress Deployment shop/web -> entity world ip 192.0.2.1 443/TCP (1 flow, first on line 6)",
+			"6 flows: 1 allowed, 2 would be dropped (2 groups), 0 not evaluated; not judged: 1 dropped already, 1 reply, 1 no pod of the stream",
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q in\n%s", engine, want, out)
+			}
+		}
+	}
+}
