@@ -47,6 +47,11 @@ Usage:
                                                         the peer)? allowed or denied, by which
                                                         object and rule, read back in each
                                                         policy's own dialect
+  helm-netpol verify --flows FILE [--flows-format hubble|csv|json] [--format text|json] [flags] < manifests.yaml
+                                                        which recorded flows (hubble observe -o json,
+                                                        or CSV/JSON: docs/verify.md) the policies
+                                                        would drop, with the config that allows
+                                                        them; exit 1 if any, 2 on unreadable input
   helm-netpol flux-patches [flags] < manifests.yaml    HelmRelease spec.postRenderers patches
                                                         for what a Flux post-render can do
   helm-netpol install-postrenderer [--dir DIR]          register the Helm 4 post-renderer
@@ -80,6 +85,7 @@ type cliOptions struct {
 	namespace  string
 	release    string
 	trace      traceFlags
+	verify     verifyFlags
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
@@ -91,8 +97,9 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
 	fs.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
 	fs.StringVar(&o.namespace, "namespace", "", "the release `namespace`, where the stream does not say")
 	fs.StringVar(&o.release, "release", "", "the release `name`, where the stream does not say")
-	fs.StringVar(&o.format, "format", "", "report: markdown (default), json or mermaid; trace: text (default) or json")
+	fs.StringVar(&o.format, "format", "", "report: markdown (default), json or mermaid; trace, verify: text (default) or json")
 	o.trace.register(fs)
+	o.verify.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -108,7 +115,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fs, o := newFlags(stderr)
 	switch cmd {
-	case "post-render", "policies", "flux-patches", "report", "trace":
+	case "post-render", "policies", "flux-patches", "report", "trace", "verify":
 	case "install-postrenderer":
 		return installPostRenderer(args, stdout, stderr)
 	case "argocd":
@@ -140,6 +147,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := process(cmd, o, stdin, stdout, stderr)
 	if err == nil {
 		return exitOK
+	}
+	if cmd == "verify" {
+		return verifyExit(o, err, stderr)
 	}
 	var u usageError
 	if errors.As(err, &u) {
@@ -291,6 +301,8 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 		return writeReport(o, input, opts, stdout, stderr)
 	case "trace":
 		return writeTrace(o, input, opts, stdout)
+	case "verify":
+		return writeVerify(o, input, opts, stdout)
 	}
 	if cmd == "policies" || cmd == "flux-patches" {
 		do := transform.Policies

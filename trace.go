@@ -42,7 +42,7 @@ func (t *traceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&t.peerEntity, "peer-entity", "", "trace: the peer as an `entity`: kube-apiserver, host, remote-node, world, kube-dns-service")
 	fs.IntVar(&t.port, "port", 0, "trace: the destination `port`")
 	fs.StringVar(&t.protocol, "protocol", "TCP", "trace: TCP, UDP or SCTP")
-	fs.StringVar(&t.cni, "cni", "", "trace: the plugin that enforces the policies: kubernetes, cilium or calico (default: the one the generated policies are written for)")
+	fs.StringVar(&t.cni, "cni", "", "trace, verify: the plugin that enforces the policies: kubernetes, cilium or calico (default: the one the generated policies are written for)")
 }
 
 // checkCommandFlags refuses flags that the command does not take.
@@ -50,11 +50,31 @@ func checkCommandFlags(cmd string, fs *flag.FlagSet, o *cliOptions) error {
 	var errs []error
 	fs.Visit(func(f *flag.Flag) {
 		for _, n := range traceFlagNames {
-			if f.Name == n && cmd != "trace" {
+			if f.Name == n && cmd != "trace" && !(n == "cni" && cmd == "verify") {
 				errs = append(errs, fmt.Errorf("helm-netpol: --%s: only trace takes it", n))
 			}
 		}
+		for _, n := range verifyFlagNames {
+			if f.Name == n && cmd != "verify" {
+				errs = append(errs, fmt.Errorf("helm-netpol: --%s: only verify takes it", n))
+			}
+		}
 	})
+	if cmd == "verify" {
+		switch o.format {
+		case "", "text", "json":
+		default:
+			errs = append(errs, fmt.Errorf("helm-netpol: --format %q: verify writes text or json", o.format))
+		}
+		if o.verify.flows == "" {
+			errs = append(errs, errors.New("helm-netpol: verify: --flows FILE: the recorded flows"))
+		}
+		switch o.verify.format {
+		case "", "hubble", "csv", "json":
+		default:
+			errs = append(errs, fmt.Errorf("helm-netpol: --flows-format %q: must be one of hubble, csv, json", o.verify.format))
+		}
+	}
 	if cmd == "trace" {
 		switch o.format {
 		case "", "text", "json":

@@ -30,9 +30,10 @@ var stages = map[string]int{
 	"internal/engine/registry":             8,
 	"internal/report":                      9,
 	"internal/trace":                       9,
-	"transform":                            10,
-	"internal/argocd":                      10, // the Argo CD plugin: runs the binary, imports no stage
-	"":                                     11, // the command
+	"internal/verify":                      10,
+	"transform":                            11,
+	"internal/argocd":                      11, // the Argo CD plugin: runs the binary, imports no stage
+	"":                                     12, // the command
 }
 
 // packageImports returns the module's own packages that the Go files (tests included) of
