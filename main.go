@@ -71,9 +71,13 @@ type options struct {
 	format     string
 	configFile string
 	logFile    string
-	strict     bool
-	namespace  string
-	release    string
+	// log is --log-file, opened before the stream is read; logErr is the first error
+	// writing to it.
+	log       *os.File
+	logErr    error
+	strict    bool
+	namespace string
+	release   string
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *options) {
@@ -126,8 +130,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "helm-netpol: unexpected argument %q: the manifests come on stdin\n", fs.Arg(0))
 		return exitUsage
 	}
+	if o.logFile != "" {
+		// Opened before anything is read or written: under Helm, which hides stderr, the
+		// log is the only place warnings go, and a run that cannot keep them must fail
+		// before it writes a stream.
+		f, err := os.OpenFile(o.logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "helm-netpol: --log-file: %v: the log cannot be written, and under Helm it is where errors and warnings go\n", err)
+			return exitInput
+		}
+		defer f.Close()
+		o.log = f
+	}
 	err := process(cmd, o, stdin, stdout, stderr)
 	if err == nil {
+		if o.logErr != nil {
+			return exitInput // report said why
+		}
 		return exitOK
 	}
 	var u usageError
@@ -329,17 +348,15 @@ func writeReport(o *options, input []byte, opts transform.Options, stdout, stder
 	return err
 }
 
-// report writes lines to stderr and, with --log-file, appends them to the log.
+// report writes lines to stderr and, with --log-file, appends them to the log; the first
+// error writing the log is kept in o.logErr, and fails the run.
 func report(o *options, stderr io.Writer, lines string) {
 	fmt.Fprintln(stderr, lines)
-	if o.logFile == "" {
+	if o.log == nil {
 		return
 	}
-	f, err := os.OpenFile(o.logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		fmt.Fprintf(stderr, "helm-netpol: --log-file: %v\n", err)
-		return
+	if _, err := fmt.Fprintln(o.log, lines); err != nil && o.logErr == nil {
+		o.logErr = err
+		fmt.Fprintf(stderr, "helm-netpol: --log-file: %v: the lines above are not in the log\n", err)
 	}
-	defer f.Close()
-	fmt.Fprintln(f, lines)
 }
