@@ -307,34 +307,65 @@ func ReachesApiserver(rules []Rule, by Addresses) (p443, p6443 bool) {
 	return p443, p6443
 }
 
-// planDenies plans one default-deny per namespace whose covered workloads ask for it.
+// denyGroup is the covered workloads that ask for a default-deny in one namespace: the
+// one their objects land in, whether they name it or leave it to Helm's release namespace.
+type denyGroup struct {
+	landing   string // the namespace, "" when neither the stream nor the flags say it
+	namespace string // the namespace the stream names for it, "" when it names none
+	covered   []*Coverage
+}
+
+// planDenies plans one default-deny per namespace whose covered workloads ask for it: per
+// namespace the objects will land in, so that a workload without a namespace and one in
+// --namespace get one deny between them.
 func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook bool) []*Policy {
-	byNS := map[string][]*Coverage{}
+	groups := map[string]*denyGroup{}
 	for _, c := range covered {
-		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
-			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
+		if !c.Config.NetworkPolicy.DefaultDeny.Enabled {
+			continue
 		}
+		landing := pl.scopeNamespace(c.W.Namespace, c.Config)
+		g := groups[landing]
+		if g == nil {
+			g = &denyGroup{landing: landing}
+			groups[landing] = g
+		}
+		if c.W.Namespace != "" {
+			g.namespace = c.W.Namespace
+		}
+		g.covered = append(g.covered, c)
 	}
-	if len(byNS) == 0 || !nonHook {
+	if len(groups) == 0 || !nonHook {
 		return nil
 	}
 	if release == "" {
 		pl.FS.Errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
 		return nil
 	}
+	if g := groups[""]; g != nil && len(groups) > 1 {
+		var named []string
+		for _, ns := range config.SortedKeys(groups) {
+			if ns != "" {
+				named = append(named, ns)
+			}
+		}
+		pl.FS.Errorf(nsLabel(""), "networkPolicy.defaultDeny", "%s and other covered workloads leave their namespace to the release's, which is not known, while others are in %s: if the release is installed in one of those, two default-denies named %s land in it; pass --namespace NS (or set networkPolicy.namespace)", g.covered[0].W.ID(), strings.Join(named, ", "), denyName(release))
+		return nil
+	}
 	var out []*Policy
-	for _, ns := range config.SortedKeys(byNS) {
-		cs := byNS[ns]
+	for _, landing := range config.SortedKeys(groups) {
+		g := groups[landing]
+		cs := g.covered
 		first := cs[0]
 		p := &Policy{
 			Name:      denyName(release),
-			Namespace: ns,
+			Namespace: g.namespace,
 			For:       "release/" + release,
 			Deny:      true,
 			Engine:    first.Config.EngineOrDefault(),
 			Order:     denyOrder(first.Config),
 
-			ScopeNamespace: pl.scopeNamespace(ns, first.Config),
+			ScopeNamespace: landing,
 		}
 		egressOn := 0
 		for _, c := range cs {
@@ -356,13 +387,13 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 					off = append(off, c.W.ID())
 				}
 			}
-			pl.FS.Errorf(nsLabel(ns), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
 		}
 		// Helm 3 post-renders the release without its hooks; a stream in its framing that
 		// holds a hook is not that (helm template's output, say), and the hooks there get
 		// their allowlists.
 		if pl.Format == manifest.FormatHelm3 && !hook {
-			pl.FS.Warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
+			pl.FS.Warnf(nsLabel(landing), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and the default-deny blocks them")
 		}
 		out = append(out, p)
 	}

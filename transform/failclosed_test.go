@@ -1,0 +1,110 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/helm-netpol/helm-netpol/internal/config"
+)
+
+// The tests of issue 16: ways to get a wider policy, or none, with exit 0.
+
+// workloadDoc renders a Deployment named name in namespace ns (none when empty) whose pods
+// carry labels, with the config cfg on its pod template (none when empty).
+func workloadDoc(ns, name string, labels map[string]string, cfg string) string {
+	var l strings.Builder
+	for _, k := range config.SortedKeys(labels) {
+		fmt.Fprintf(&l, "        %s: %s\n", k, yamlString(labels[k]))
+	}
+	meta := "  name: " + name + "\n"
+	if ns != "" {
+		meta += "  namespace: " + ns + "\n"
+	}
+	ann := ""
+	if cfg != "" {
+		ann = "      annotations:\n        helm-netpol.io/config: " + yamlString(cfg) + "\n"
+	}
+	return fmt.Sprintf(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+%sspec:
+  selector:
+    matchLabels:
+%s  template:
+    metadata:
+%s      labels:
+%s    spec:
+      containers:
+      - name: app
+        image: app
+        ports: [{name: http, containerPort: 8080}]
+`, meta, strings.ReplaceAll(l.String(), "        ", "      "), ann, l.String())
+}
+
+// joinDocs joins documents into a stream.
+func joinDocs(docs ...string) []byte {
+	return []byte(strings.Join(docs, "---\n"))
+}
+
+// generatedIDs returns the identities of what a run generated.
+func generatedIDs(res *Result) []string {
+	var ids []string
+	for _, n := range res.Generated {
+		o, _ := res.objectOf(n)
+		ids = append(ids, o.ID())
+	}
+	return ids
+}
+
+// errorSays runs a stream and checks that it is refused, with every want in the error.
+func errorSays(t *testing.T, in []byte, opts Options, want ...string) {
+	t.Helper()
+	out, _, err := Process(in, opts)
+	if err == nil {
+		t.Fatalf("succeeded; want an error saying %q. Output:\n%s", want, out)
+	}
+	checkErrorLines(t, err)
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("the error does not say %q:\n%v", w, err)
+		}
+	}
+}
+
+// TestDefaultDenyByLandingNamespace: a workload without a namespace lands in the release
+// namespace, so with --namespace X it shares X's default-deny with the workloads that name
+// X (issue 16, item 9).
+func TestDefaultDenyByLandingNamespace(t *testing.T) {
+	deny := "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"
+	in := joinDocs(workloadDoc("", "a", map[string]string{"app": "a"}, ""), workloadDoc("shop", "b", map[string]string{"app": "b"}, ""))
+	for _, c := range []struct {
+		name string
+		opts Options
+	}{
+		{"--namespace", Options{Config: releaseWide(t, deny), Release: "rel", Namespace: "shop"}},
+		{"networkPolicy.namespace", Options{Config: releaseWide(t, "networkPolicy: {enabled: true, namespace: shop, defaultDeny: {enabled: true}}"), Release: "rel"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, res, err := Process(in, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			denies := 0
+			for _, id := range generatedIDs(res) {
+				if strings.HasSuffix(id, "/rel-default-deny") {
+					denies++
+					if id != "networking.k8s.io/v1 NetworkPolicy shop/rel-default-deny" {
+						t.Errorf("the default-deny is %s; want it in shop, which the stream names", id)
+					}
+				}
+			}
+			if denies != 1 {
+				t.Errorf("%d default-denies for one namespace: %q", denies, generatedIDs(res))
+			}
+		})
+	}
+	t.Run("release namespace unknown", func(t *testing.T) {
+		errorSays(t, in, Options{Config: releaseWide(t, deny), Release: "rel"}, "two default-denies named rel-default-deny", "pass --namespace")
+	})
+}
