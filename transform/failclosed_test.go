@@ -108,3 +108,32 @@ func TestDefaultDenyByLandingNamespace(t *testing.T) {
 		errorSays(t, in, Options{Config: releaseWide(t, deny), Release: "rel"}, "two default-denies named rel-default-deny", "pass --namespace")
 	})
 }
+
+// TestNoDefaultDenyInSystemNamespaces: no release owns kube-system, kube-public or
+// kube-node-lease, and a default-deny there would cut off what runs there; the allowlists
+// stay allowed (issue 16, item 7).
+func TestNoDefaultDenyInSystemNamespaces(t *testing.T) {
+	for _, ns := range []string{"kube-system", "kube-public", "kube-node-lease"} {
+		t.Run(ns, func(t *testing.T) {
+			in := joinDocs(workloadDoc(ns, "agent", map[string]string{"app": "agent"}, ""))
+			deny := Options{Config: releaseWide(t, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), Release: "rel"}
+			errorSays(t, in, deny, "namespace "+ns+": networkPolicy.defaultDeny: no single release owns "+ns, "turn networkPolicy.defaultDeny.enabled off")
+			t.Run("from --namespace", func(t *testing.T) {
+				in := joinDocs(workloadDoc("", "agent", map[string]string{"app": "agent"}, ""))
+				deny.Namespace = ns
+				errorSays(t, in, deny, "no single release owns "+ns)
+			})
+			_, res, err := Process(in, Options{Config: releaseWide(t, "networkPolicy: {enabled: true}"), Release: "rel"})
+			if err != nil {
+				t.Fatalf("the allowlist alone is refused: %v", err)
+			}
+			if len(res.Generated) != 1 {
+				t.Errorf("generated %q; want the allowlist", generatedIDs(res))
+			}
+		})
+	}
+	_, _, err := Process(joinDocs(workloadDoc("", "a", map[string]string{"app": "a"}, "")), Options{Config: releaseWide(t, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), Release: "rel"})
+	if err != nil {
+		t.Errorf("a default-deny in an unknown release namespace is refused: %v", err)
+	}
+}

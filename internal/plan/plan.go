@@ -307,6 +307,13 @@ func ReachesApiserver(rules []Rule, by Addresses) (p443, p6443 bool) {
 	return p443, p6443
 }
 
+// systemNamespaces are shared by the cluster's own components, and no release owns them.
+var systemNamespaces = map[string]string{
+	"kube-system":     "CoreDNS (every pod's name resolution), kube-proxy, metrics-server, the CNI's and the cloud provider's agents and whatever else runs there",
+	"kube-public":     "the namespace belongs to the cluster (its bootstrap information), and every pod that other releases or operators run there would be denied",
+	"kube-node-lease": "the namespace belongs to the cluster (the nodes' heartbeats), and every pod that other releases or operators run there would be denied",
+}
+
 // denyGroup is the covered workloads that ask for a default-deny in one namespace: the
 // one their objects land in, whether they name it or leave it to Helm's release namespace.
 type denyGroup struct {
@@ -357,6 +364,10 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 		g := groups[landing]
 		cs := g.covered
 		first := cs[0]
+		if what, ok := systemNamespaces[landing]; ok {
+			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "no single release owns %s, and a default-deny there would cut off every pod that this release's allowlists do not cover: %s; turn networkPolicy.defaultDeny.enabled off for this release (its allowlists stay), or install it in a namespace of its own", landing, what)
+			continue
+		}
 		p := &Policy{
 			Name:      denyName(release),
 			Namespace: g.namespace,
