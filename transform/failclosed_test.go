@@ -137,3 +137,42 @@ func TestNoDefaultDenyInSystemNamespaces(t *testing.T) {
 		t.Errorf("a default-deny in an unknown release namespace is refused: %v", err)
 	}
 }
+
+// TestReleaseNarrowing: the allowlist's selector is narrowed with the pods' release label
+// unless it already pins that exact value; Exists, NotIn, or In with other values do not
+// (issue 16, item 2).
+func TestReleaseNarrowing(t *testing.T) {
+	for _, c := range []struct {
+		name, expr string
+		narrowed   bool
+	}{
+		{"Exists", "{key: app.kubernetes.io/instance, operator: Exists}", true},
+		{"In with another value", "{key: app.kubernetes.io/instance, operator: In, values: [rel, other]}", true},
+		{"NotIn", "{key: app.kubernetes.io/instance, operator: NotIn, values: [other]}", true},
+		{"In the exact value", "{key: app.kubernetes.io/instance, operator: In, values: [rel]}", false},
+		{"In the exact value twice", "{key: app.kubernetes.io/instance, operator: In, values: [rel, rel]}", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := workloadDoc("shop", "web", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, "")
+			doc = strings.Replace(doc, "  selector:\n    matchLabels:\n      app: \"web\"\n      app.kubernetes.io/instance: \"rel\"\n",
+				"  selector:\n    matchLabels:\n      app: \"web\"\n    matchExpressions: ["+c.expr+"]\n", 1)
+			if !strings.Contains(doc, "matchExpressions") {
+				t.Fatalf("the selector was not replaced:\n%s", doc)
+			}
+			_, res, err := Process([]byte(doc), Options{Config: releaseWide(t, enabled)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Policies) != 1 {
+				t.Fatalf("%d policies", len(res.Policies))
+			}
+			got, ok := res.Policies[0].Selector.MatchLabels["app.kubernetes.io/instance"]
+			if c.narrowed && got != "rel" {
+				t.Errorf("the selector %v is not narrowed to the release: it selects every release's pods of the name", res.Policies[0].Selector)
+			}
+			if !c.narrowed && ok {
+				t.Errorf("the selector %v was narrowed although it pins the release", res.Policies[0].Selector)
+			}
+		})
+	}
+}
