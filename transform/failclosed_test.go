@@ -176,3 +176,37 @@ func TestReleaseNarrowing(t *testing.T) {
 		})
 	}
 }
+
+// TestPodsWithoutTheReleaseLabel: under a known release, a workload whose pods lack
+// app.kubernetes.io/instance gets a policy that also selects another release's pods of the
+// same labels; that is a warning, and an error under --strict (issue 16, item 3).
+func TestPodsWithoutTheReleaseLabel(t *testing.T) {
+	in := joinDocs(workloadDoc("shop", "web", map[string]string{"app": "web"}, ""))
+	const says = "the pods carry no app.kubernetes.io/instance label"
+	_, res, err := Process(in, Options{Config: releaseWide(t, enabled), Release: "rel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warned := false
+	for _, f := range res.Findings {
+		warned = warned || f.Severity == SeverityWarning && strings.Contains(f.String(), says)
+	}
+	if !warned {
+		t.Errorf("no warning that the policy selects other releases' pods; findings: %v", res.Findings)
+	}
+	errorSays(t, in, Options{Config: releaseWide(t, enabled), Release: "rel", Strict: true}, says, "label the pod template with app.kubernetes.io/instance: rel")
+
+	// Labelled pods, a Job selected by its own name, or an unknown release: nothing to say.
+	job := "apiVersion: batch/v1\nkind: Job\nmetadata: {name: rel-migrate, namespace: shop}\nspec:\n  template:\n    spec: {containers: [{name: m, image: m}]}\n"
+	for name, in := range map[string][]byte{
+		"labelled":        joinDocs(workloadDoc("shop", "web", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, "")),
+		"job by its name": joinDocs(job),
+	} {
+		if _, _, err := Process(in, Options{Config: releaseWide(t, enabled), Release: "rel", Strict: true}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, _, err := Process(in, Options{Config: releaseWide(t, enabled), Strict: true}); err != nil {
+		t.Errorf("release unknown: %v", err)
+	}
+}

@@ -169,7 +169,7 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 	releaseName := plan.ReleaseName(r.opts.Release, r.d.Workloads)
 	r.res.Workloads = r.d.Workloads
 	pl := &plan.Planner{FS: &r.fs, D: &r.d, Config: r.opts.Config, Format: r.opts.Format, SameRelease: map[[2]string]*plan.Rule{}}
-	lt := &lint.Linter{FS: &r.fs, D: &r.d}
+	lt := &lint.Linter{FS: &r.fs, D: &r.d, Release: releaseName}
 
 	// Coverage and plan. A workload that an earlier run covered, and that no config in the
 	// stream covers now (that run took its annotation out), keeps what that run generated:
