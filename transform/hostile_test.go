@@ -259,6 +259,16 @@ spec:
 		{name: "duplicate key in a ConfigMap", input: []byte(dep + "---\n" + configMap("c", "data: {a: b, a: c}\n")), check: generates(1)},
 		{name: "duplicate key in a Deployment", input: []byte(strings.Replace(dep, "  namespace: shop\n", "  namespace: shop\n  namespace: other\n", 1)),
 			err: []string{"document 1 (line 1)", `line 6: key "namespace" appears twice (first on line 5)`}},
+		// ... and, before deciding whether a document matters, in the mappings that decide it:
+		// a ServiceAccount that Kubernetes reads as a Deployment must not hide a workload.
+		{name: "duplicate kind hides a workload", input: []byte(strings.Replace(dep, "kind: Deployment\n", "kind: ServiceAccount\nkind: Deployment\n", 1)),
+			err: []string{"document 1 (line 1)", `line 3: key "kind" appears twice (first on line 2)`}},
+		{name: "duplicate kind hides a workload, Deployment first", input: []byte(configMap("c", "") + "---\n" + strings.Replace(dep, "kind: Deployment\n", "kind: Deployment\nkind: ServiceAccount\n", 1)),
+			err: []string{"document 2 (line 5)", `key "kind" appears twice`}},
+		{name: "duplicate annotations hide a config", input: []byte(configMap("c", "  annotations: {a: b}\n  annotations: {helm-netpol.io/config: 'networkPolicy: {enabled: true}'}\n")),
+			err: []string{`key "annotations" appears twice`}},
+		{name: "duplicate kind in a List item", input: []byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, kind: Pod, metadata: {name: a}}\n"),
+			err: []string{"items[0]", `key "kind" appears twice`}},
 		{name: "duplicate config annotation", input: []byte(strings.Replace(dep, "      labels:", "        helm-netpol.io/config: 'networkPolicy: {enabled: false}'\n      labels:", 1)),
 			err: []string{"document 1 (line 1)", `key "helm-netpol.io/config" appears twice`}},
 
