@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/plan"
 )
 
 // The tests of issue 16: ways to get a wider policy, or none, with exit 0.
@@ -208,5 +209,58 @@ func TestPodsWithoutTheReleaseLabel(t *testing.T) {
 	}
 	if _, _, err := Process(in, Options{Config: releaseWide(t, enabled), Strict: true}); err != nil {
 		t.Errorf("release unknown: %v", err)
+	}
+}
+
+// TestClusterNetworkPolicyNamesInjective: a ClusterNetworkPolicy carries its namespace in
+// its name, and no two (namespace, release or workload) splits may give one name: else one
+// release's policy overwrites another's (issue 16, item 10).
+func TestClusterNetworkPolicyNamesInjective(t *testing.T) {
+	cnp := "networkPolicy: {enabled: true, engine: clusterNetworkPolicy, defaultDeny: {enabled: true}}"
+	names := map[string]string{}
+	for _, c := range []struct{ ns, release, workload string }{
+		{"a-b", "c", "d-e"}, {"a", "b-c", "d-e"}, {"a", "b", "c-d-e"}, {"a-b-c", "x", "d"}, {"a-b", "x", "c-d"},
+		{"plain", "rel", "web"}, {"plain", "rel-web", "x"}, {"plain-rel", "x", "web"},
+	} {
+		in := joinDocs(workloadDoc(c.ns, c.workload, map[string]string{"app": c.workload, "app.kubernetes.io/instance": c.release}, ""))
+		_, res, err := Process(in, Options{Config: releaseWide(t, cnp), Release: c.release})
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		for _, id := range generatedIDs(res) {
+			who := fmt.Sprintf("namespace %s, release %s, workload %s", c.ns, c.release, c.workload)
+			if other, ok := names[id]; ok {
+				t.Errorf("%s and %s both give %s", other, who, id)
+			}
+			names[id] = who
+		}
+	}
+	if len(names) != 16 {
+		t.Errorf("%d names, want 16 (a deny and an allowlist for each): %v", len(names), names)
+	}
+
+	// Every split of every short string of a, b and "-" into a namespace and a name.
+	var words []string
+	var grow func(string)
+	grow = func(w string) {
+		if len(w) > 0 && w[0] != '-' && w[len(w)-1] != '-' {
+			words = append(words, w)
+		}
+		if len(w) < 5 {
+			for _, c := range []string{"a", "b", "-"} {
+				grow(w + c)
+			}
+		}
+	}
+	grow("")
+	seen := map[string][2]string{}
+	for _, ns := range words {
+		for _, name := range words {
+			got := plan.ScopedName(ns, name)
+			if other, ok := seen[got]; ok {
+				t.Fatalf("ScopedName(%q, %q) and ScopedName(%q, %q) are both %q", other[0], other[1], ns, name, got)
+			}
+			seen[got] = [2]string{ns, name}
+		}
 	}
 }
