@@ -21,7 +21,7 @@ func (d *Discovery) NamespaceOf(namespace string) string {
 // index files what discovery found by namespace; it runs once discovery is done.
 func (d *Discovery) Index() {
 	svcNS := func(s *Service) string { return d.NamespaceOf(s.Namespace) }
-	d.servicesIn = NewNSIndex(d.services, svcNS).ByPairs(svcNS, SelectorPair)
+	d.servicesIn = NewNSIndex(d.services, svcNS).ByPairs(svcNS, SelectorPairs(d.services, svcNS))
 	d.webhooksIn = NewNSIndex(d.webhooks, func(r serviceRef) string { return d.NamespaceOf(r.Namespace) })
 	wNS := func(w *Workload) string { return d.NamespaceOf(w.Namespace) }
 	d.WorkloadsIn = NewNSIndex(d.Workloads, wNS).ByPairs(wNS, func(w *Workload) map[string]string { return w.PodLabels })

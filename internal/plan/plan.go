@@ -434,7 +434,7 @@ func ChartSelections(d *discover.Discovery, covered []*Coverage, chart []*discov
 		spec := &cp.Policy.Spec
 		sel := discover.AsSelector(&spec.PodSelector) // once, not once per covered workload
 		var cs []*Coverage
-		for _, c := range coveredIn.Carrying(d.NamespaceOf(cp.Namespace), spec.PodSelector.MatchLabels) {
+		for _, c := range coveredIn.Selecting(d.NamespaceOf(cp.Namespace), &spec.PodSelector) {
 			if discover.SameNamespace(cp.Namespace, c.W.Namespace, d.Namespace) && c.W.Matches(sel) {
 				cs = append(cs, c)
 			}
@@ -470,7 +470,7 @@ func Overlapping(d *discover.Discovery, c *Coverage) []*discover.Workload {
 		return nil
 	}
 	var out []*discover.Workload
-	for _, w := range d.WorkloadsIn.Carrying(d.NamespaceOf(c.W.Namespace), c.W.Selector.MatchLabels) {
+	for _, w := range d.WorkloadsIn.Selecting(d.NamespaceOf(c.W.Namespace), c.W.Selector) {
 		if w != c.W && discover.SameNamespace(w.Namespace, c.W.Namespace, d.Namespace) && w.Matches(sel) {
 			out = append(out, w)
 		}
