@@ -315,6 +315,20 @@ spec:
 			err: []string{"document 1 (line 1)", "spec.template.metadata.annotations[helm-netpol.io/config]: the config (write it as text", "not a mapping"}},
 		{name: "passthrough rules that are not mappings", input: []byte(deployment("web", web, "networkPolicy: {enabled: true, engine: calico, calico: {ingress: [allow, [1], 2]}}")),
 			err: []string{"networkPolicy.calico.ingress[0]: must be a mapping, not a string", "networkPolicy.calico.ingress[1]: must be a mapping, not a list", "networkPolicy.calico.ingress[2]: must be a mapping, not an integer"}},
+		// Passthrough rules are checked against their engine's CRD: a field the apiserver would
+		// prune (a typo) would leave the rule's ports open to every peer.
+		{name: "misspelt field of a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpointz: unknown field; did you mean fromEndpoints?"}},
+		{name: "misspelt field of a Calico passthrough rule", input: []byte(deployment("web", web, "networkPolicy: {enabled: true, engine: calico, calico: {ingress: [{action: Allow, protocol: TCP, sourc: {selector: app == 'db'}, destination: {ports: [5432]}}]}}")),
+			err: []string{"networkPolicy.calico.ingress[0].sourc: unknown field; did you mean source?"}},
+		{name: "misspelt field deep in a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpoints: [{matchLabelz: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpoints[0].matchLabelz: unknown field; did you mean matchLabels?"}},
+		{name: "null peers in a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpoints: null, toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpoints: must not be null"}},
+		{name: "a number where Cilium takes a string", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEntities: [cluster], toPorts: [{ports: [{port: 5432}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].toPorts[0].ports[0].port: must be a string, not the integer 5432"}},
+		{name: "misspelt field of a Cilium passthrough rule under --strict", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}]}]}}`)),
+			opts: Options{Strict: true}, err: []string{"fromEndpointz: unknown field"}},
 
 		// Calico selectors: a value is quoted with the quote it does not contain; a value
 		// holding both cannot be expressed and is refused, never mangled.
