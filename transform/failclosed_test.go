@@ -264,3 +264,83 @@ func TestClusterNetworkPolicyNamesInjective(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnKeysNotRead: a key of helm-netpol's own that it does not read where it is (an
+// unknown one, or a config in a place that is not read) is an error naming where configs
+// are read, never ignored (issue 16, item 5).
+func TestOwnKeysNotRead(t *testing.T) {
+	dep := workloadDoc("shop", "web", map[string]string{"app": "web"}, "")
+	withPodAnnotation := func(key string) string {
+		return strings.Replace(dep, "    metadata:\n      labels:", "    metadata:\n      annotations:\n        "+key+": 'networkPolicy: {enabled: true}'\n      labels:", 1)
+	}
+	cron := `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+spec:
+  schedule: "0 0 * * *"
+  jobTemplate:
+    metadata:
+      annotations:
+        helm-netpol.io/config: 'networkPolicy: {enabled: true}'
+    spec:
+      template:
+        metadata:
+          labels: {app: nightly}
+        spec: {containers: [{name: c, image: c}], restartPolicy: Never}
+`
+	readable := "helm-netpol reads helm-netpol.io/config in metadata.annotations of any object"
+	for _, c := range []struct {
+		name string
+		in   string
+		want []string
+	}{
+		{"configs on a ConfigMap", configMap("c", "  annotations: {helm-netpol.io/configs: 'networkPolicy: {enabled: true}'}\n") + "---\n" + dep,
+			[]string{"v1 ConfigMap c: metadata.annotations[helm-netpol.io/configs]: not an annotation helm-netpol knows (did you mean helm-netpol.io/config?)", readable}},
+		{"Config on a pod template", withPodAnnotation("helm-netpol.io/Config"),
+			[]string{"spec.template.metadata.annotations[helm-netpol.io/Config]: not an annotation helm-netpol knows (did you mean helm-netpol.io/config?)", "in spec.template.metadata.annotations of a Deployment"}},
+		{"conifg on a pod template", withPodAnnotation("helm-netpol.io/conifg"), []string{"[helm-netpol.io/conifg]: not an annotation helm-netpol knows (did you mean helm-netpol.io/config?)"}},
+		{"the prefix in capitals", withPodAnnotation("Helm-Netpol.io/config"), []string{"[Helm-Netpol.io/config]: not an annotation helm-netpol knows"}},
+		{"an escaped key", withPodAnnotation(`"helm-netpol.io\x2fconfigs"`), []string{"[helm-netpol.io/configs]: not an annotation helm-netpol knows"}},
+		{"a CronJob's jobTemplate annotations", cron,
+			[]string{"batch/v1 CronJob shop/nightly: spec.jobTemplate.metadata.annotations[helm-netpol.io/config]: helm-netpol does not read a config here", "in spec.jobTemplate.spec.template.metadata.annotations of a CronJob"}},
+		{"a config in labels", strings.Replace(dep, "  namespace: shop\n", "  namespace: shop\n  labels: {helm-netpol.io/config: x}\n", 1), []string{"metadata.labels[helm-netpol.io/config]: helm-netpol does not read a config here"}},
+		{"a config in a ConfigMap's data", configMap("c", "data: {helm-netpol.io/config: 'networkPolicy: {enabled: true}'}\n") + "---\n" + dep, []string{"v1 ConfigMap c: data[helm-netpol.io/config]: helm-netpol does not read a config here"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			errorSays(t, []byte(c.in), Options{Config: releaseWide(t, enabled)}, c.want...)
+			errorSays(t, []byte(c.in), Options{}, c.want...)
+		})
+	}
+}
+
+// TestNoConfig: a stream without any config renders nothing; that is said (a warning, an
+// error under --strict), and policies, which would print nothing, fails (issue 16, item 5).
+func TestNoConfig(t *testing.T) {
+	in := joinDocs(workloadDoc("shop", "web", map[string]string{"app": "web"}, ""))
+	out, res, err := Process(in, Options{})
+	if err != nil || string(out) != string(in) {
+		t.Fatalf("a stream without config: %v", err)
+	}
+	warned := false
+	for _, f := range res.Findings {
+		warned = warned || f.Severity == SeverityWarning && strings.Contains(f.String(), "stdin: no config: ")
+	}
+	if !warned {
+		t.Errorf("no warning that nothing configures the stream: %v", res.Findings)
+	}
+	errorSays(t, in, Options{Strict: true}, "stdin: no config: ")
+	if _, _, err := Policies(in, Options{}); err == nil || !strings.Contains(err.Error(), "nothing to write: no object of the stream carries a helm-netpol.io/config annotation and no --config was given") {
+		t.Errorf("policies without a config: %v", err)
+	}
+	if _, _, err := Policies(in, Options{Config: releaseWide(t, "networkPolicy: {enabled: false}")}); err == nil || !strings.Contains(err.Error(), "nothing to write: no workload of the stream is covered") {
+		t.Errorf("policies with every workload left out: %v", err)
+	}
+	// A config, or what an earlier run generated: nothing to say.
+	first, _, err := Process(in, Options{Config: releaseWide(t, enabled)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Process(first, Options{Strict: true}); err != nil {
+		t.Errorf("a second run on the output, without its config: %v", err)
+	}
+}

@@ -315,6 +315,17 @@ spec:
 			err: []string{"document 1 (line 1)", "spec.template.metadata.annotations[helm-netpol.io/config]: the config (write it as text", "not a mapping"}},
 		{name: "passthrough rules that are not mappings", input: []byte(deployment("web", web, "networkPolicy: {enabled: true, engine: calico, calico: {ingress: [allow, [1], 2]}}")),
 			err: []string{"networkPolicy.calico.ingress[0]: must be a mapping, not a string", "networkPolicy.calico.ingress[1]: must be a mapping, not a list", "networkPolicy.calico.ingress[2]: must be a mapping, not an integer"}},
+		// Keys of helm-netpol's own that it does not read where they are: refused, never
+		// ignored, so that a typo or a misplaced config leaves no workload uncovered.
+		{name: "misspelt config annotation", input: []byte(strings.Replace(dep, "helm-netpol.io/config:", "helm-netpol.io/conifg:", 1)),
+			err: []string{"[helm-netpol.io/conifg]: not an annotation helm-netpol knows (did you mean helm-netpol.io/config?)"}},
+		{name: "config annotation in plural", input: []byte(configMap("c", "  annotations: {helm-netpol.io/configs: 'networkPolicy: {enabled: true}'}\n") + "---\n" + deployment("web", web, "")),
+			err: []string{"v1 ConfigMap c: metadata.annotations[helm-netpol.io/configs]: not an annotation helm-netpol knows"}},
+		{name: "config on a CronJob's jobTemplate", input: []byte("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    metadata: {annotations: {helm-netpol.io/config: 'networkPolicy: {enabled: true}'}}\n    spec: {template: {metadata: {labels: {app: n}}, spec: {containers: [{name: c, image: c}]}}}\n"),
+			err: []string{"spec.jobTemplate.metadata.annotations[helm-netpol.io/config]: helm-netpol does not read a config here", "spec.jobTemplate.spec.template.metadata.annotations of a CronJob"}},
+		{name: "config deep in an irrelevant object", input: []byte(dep + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {x: {helm-netpol.io/config: x}}\n"),
+			err: []string{"v1 Secret s: stringData.x[helm-netpol.io/config]: helm-netpol does not read a config here"}},
+
 		// Passthrough rules are checked against their engine's CRD: a field the apiserver would
 		// prune (a typo) would leave the rule's ports open to every peer.
 		{name: "misspelt field of a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),

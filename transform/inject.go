@@ -64,6 +64,9 @@ type Result struct {
 	Replaced []*manifest.Object
 
 	nodes []*yaml.RNode // what the filter returned
+	// noConfig says no config applied to the stream: none in it, no --config, and nothing
+	// an earlier run generated.
+	noConfig bool
 	// asText holds the generated objects kept as their text (keepText), by their stubs.
 	asText map[*yaml.RNode]*textObject
 }
@@ -164,6 +167,12 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 	r.d.Namespace = r.opts.Namespace
 	st := r.index(nodes, objects)
 	release, own := r.readConfigs(st.objects)
+	r.res.noConfig = r.opts.Config == nil && release == nil && len(own) == 0 && len(st.previous) == 0
+	if r.res.noConfig && st.nonHook {
+		// Not in a stream of hooks alone: Helm 4 post-renders a release's hooks on their
+		// own, and a chart may configure only its lasting workloads.
+		r.fs.Warnf("stdin", "", "no config: no object of the stream carries a %s annotation and no --config was given, so no policy is rendered: add the config to the chart's pod annotations (or to any object's annotations, release-wide), or pass --config FILE", manifest.AnnotationConfig)
+	}
 	chartPolicies := discover.DiscoverAll(&r.d, st.objects, &r.fs)
 	r.d.Index()
 	releaseName := plan.ReleaseName(r.opts.Release, r.d.Workloads)
@@ -272,6 +281,7 @@ func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manif
 	release := r.opts.releaseConfig
 	own := map[*manifest.Object]*config.Layer{}
 	for _, o := range objects {
+		config.CheckOwnKeys(o, &r.fs)
 		layers, removed := config.ReadCarrier(o, &r.fs)
 		if len(removed) > 0 {
 			r.res.Changed[o.Node] = true
