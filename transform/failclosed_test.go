@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 )
 
@@ -342,5 +343,139 @@ func TestNoConfig(t *testing.T) {
 	}
 	if _, _, err := Process(first, Options{Strict: true}); err != nil {
 		t.Errorf("a second run on the output, without its config: %v", err)
+	}
+}
+
+// chartPolicy renders a chart NetworkPolicy named name in namespace shop that opens every
+// port of the pods labelled app: web to everyone, carrying marker as its
+// helm-netpol.io/generated-for (none when empty).
+func chartPolicy(name, marker string) string {
+	ann := ""
+	if marker != "" {
+		ann = "  annotations:\n    helm-netpol.io/generated-for: " + marker + "\n"
+	}
+	return "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: " + name + "\n  namespace: shop\n" + ann +
+		"spec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]\n  ingress: [{}]\n"
+}
+
+// TestGeneratedForMarker: helm-netpol.io/generated-for names the namespace, is honoured only
+// on the policy kinds helm-netpol writes, and one that names nothing, or a workload this
+// run's config does not cover or covers otherwise, is refused, never a reason to skip a
+// workload or to pass a policy through unchecked (issue 16, item 6).
+func TestGeneratedForMarker(t *testing.T) {
+	web := map[string]string{"app": "web"}
+	dep := workloadDoc("shop", "web", web, "")
+	under := Options{Config: releaseWide(t, enabled)}
+
+	t.Run("names the namespace", func(t *testing.T) {
+		// ns1/b is covered by its own config, ns2/b by --config in the second run only; the
+		// mark of ns1/b's policy must not pass for ns2/b's.
+		in := joinDocs(workloadDoc("ns1", "b", map[string]string{"app": "b"}, enabled), workloadDoc("ns2", "b", map[string]string{"app": "b"}, ""))
+		out, res, err := Process(in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := generatedIDs(res); len(ids) != 1 {
+			t.Fatalf("first run generated %q", ids)
+		}
+		if !strings.Contains(string(out), "helm-netpol.io/generated-for: apps/v1/Deployment/ns1/b\n") {
+			t.Errorf("the marker does not name the namespace:\n%s", out)
+		}
+		_, res, err = Process(out, under)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := strings.Join(generatedIDs(res), " "); !strings.Contains(ids, "ns2/b-deployment-allow") {
+			t.Errorf("the second run, under --config, gives ns2/b no policy: %s", ids)
+		}
+	})
+	t.Run("on other kinds", func(t *testing.T) {
+		for _, doc := range []string{
+			configMap("c", "  annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}\n"),
+			strings.Replace(dep, "  namespace: shop\n", "  namespace: shop\n  annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}\n", 1),
+		} {
+			in := joinDocs(dep, doc)
+			errorSays(t, in, under, "metadata.annotations[helm-netpol.io/generated-for]: helm-netpol writes helm-netpol.io/generated-for on the policies it generates only")
+			errorSays(t, in, Options{}, "helm-netpol writes helm-netpol.io/generated-for on the policies it generates only")
+		}
+	})
+	t.Run("names nothing", func(t *testing.T) {
+		in := joinDocs(dep, chartPolicy("gone-deployment-allow", "apps/v1/Deployment/shop/gone"))
+		errorSays(t, in, under, "generated for apps/v1/Deployment/shop/gone, which the stream does not hold")
+		errorSays(t, in, Options{}, "which the stream does not hold")
+		errorSays(t, joinDocs(dep, chartPolicy("x", "not a marker")), under, `"not a marker" names no object or release`)
+		errorSays(t, joinDocs(dep, chartPolicy("x", "v1/Service/shop/web")), under, "names a Service, and helm-netpol generates policies for workloads")
+	})
+	t.Run("names a workload the config does not cover", func(t *testing.T) {
+		in := joinDocs(dep, chartPolicy("web-deployment-allow", "apps/v1/Deployment/shop/web"))
+		excluded := Options{Config: releaseWide(t, "networkPolicy: {enabled: true, workloads: {exclude: [{name: web}]}}")}
+		errorSays(t, in, excluded, "this run's config does not cover that workload")
+		errorSays(t, joinDocs(workloadDoc("shop", "web", web, "networkPolicy: {enabled: false}"), chartPolicy("web-deployment-allow", "apps/v1/Deployment/shop/web")), Options{}, "this run's config does not cover that workload")
+	})
+	t.Run("does not suppress a workload's policy", func(t *testing.T) {
+		// A chart policy of another name, marked for web: web is planned, and the marked
+		// policy is refused.
+		in := joinDocs(dep, chartPolicy("evil", "apps/v1/Deployment/shop/web"))
+		errorSays(t, in, under, "networking.k8s.io/v1 NetworkPolicy shop/evil", "gives it another policy")
+		// Under the allowlist's own name: with web's own config in the stream it is
+		// replaced; with --config alone it is refused, as it differs.
+		forged := chartPolicy("web-deployment-allow", "apps/v1/Deployment/shop/web")
+		out, _, err := Process(joinDocs(workloadDoc("shop", "web", web, enabled), forged), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(out), "ingress:\n  - {}") || strings.Contains(string(out), "ingress: [{}]") {
+			t.Errorf("the forged allow-all policy is still in the output:\n%s", out)
+		}
+		errorSays(t, joinDocs(dep, forged), under, "--config alone makes another policy of it")
+	})
+	t.Run("does not exempt a chart policy from the widening check", func(t *testing.T) {
+		in := joinDocs(dep, chartPolicy("evil", "networking.k8s.io/v1/NetworkPolicy/shop/evil"))
+		errorSays(t, in, under, "the chart's own NetworkPolicy selects the pods of apps/v1 Deployment shop/web")
+	})
+	t.Run("a default-deny this run does not make", func(t *testing.T) {
+		deny := "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: rel-default-deny\n  namespace: shop\n  annotations: {helm-netpol.io/generated-for: release/shop/rel}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n"
+		errorSays(t, joinDocs(dep, deny), Options{Config: releaseWide(t, enabled), Release: "rel"}, "generated this default-deny for release rel, and this run's config makes no such default-deny")
+		in := joinDocs(dep, deny)
+		if out, _, err := Process(in, Options{}); err != nil || string(out) != string(in) {
+			t.Errorf("without any config, the default-deny is not kept as it is (%v):\n%s", err, out)
+		}
+	})
+	t.Run("earlier versions' marks", func(t *testing.T) {
+		// The output of a version whose marks name no namespace: read as the namespace of
+		// the policy that carries them.
+		out, _, err := Process(joinDocs(workloadDoc("shop", "web", web, enabled)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := []byte(strings.ReplaceAll(string(out), "apps/v1/Deployment/shop/web", "apps/v1/Deployment/web"))
+		if again, _, err := Process(old, Options{}); err != nil || string(again) != string(old) {
+			t.Errorf("a second run without config changes an earlier version's output (%v):\n%s", err, again)
+		}
+		again, _, err := Process(old, under)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(again) != string(out) {
+			t.Errorf("under --config, an earlier version's policy is not replaced by the same one, marked anew:\n%s", again)
+		}
+	})
+}
+
+// TestGeneratedKinds: every kind an engine renders is one whose helm-netpol.io/generated-for
+// helm-netpol honours, so that a second run recognises what the first wrote.
+func TestGeneratedKinds(t *testing.T) {
+	in := joinDocs(workloadDoc("shop", "web", map[string]string{"app": "web"}, ""))
+	for _, e := range config.Engines {
+		_, res, err := Process(in, Options{Config: releaseWide(t, "networkPolicy: {enabled: true, engine: "+string(e)+", defaultDeny: {enabled: true}}"), Release: "rel"})
+		if err != nil {
+			t.Fatalf("%s: %v", e, err)
+		}
+		for _, n := range res.Generated {
+			o, _ := res.objectOf(n)
+			if !manifest.GeneratedKind(o.APIVersion, o.Kind) {
+				t.Errorf("engine %s renders %s %s, whose mark helm-netpol does not honour", e, o.APIVersion, o.Kind)
+			}
+		}
 	}
 }

@@ -486,12 +486,13 @@ func watchHeap() func() uint64 {
 	}
 }
 
-// TestSecondRunUnderConfigKeepsThePolicies: under --config, a workload's own config
-// narrows its metrics and gate ports; a second run on the output, with the same --config,
-// must keep the policy as it is. It re-plans the workload from --config alone instead,
-// because the first run removed the workload's annotation, and opens both ports to every
-// source.
-func TestSecondRunUnderConfigKeepsThePolicies(t *testing.T) {
+// TestSecondRunUnderConfigNeverWidens: under --config, a workload's own config narrows
+// its metrics and gate ports; a second run on the output, with the same --config, once
+// re-planned the workload from --config alone (the first run removed the workload's
+// annotation) and opened both ports to every source. Keeping the earlier policy instead
+// trusted any object that carries helm-netpol's mark (issue 16): the second run is refused,
+// saying why. Where --config alone makes the same policy, the second run changes nothing.
+func TestSecondRunUnderConfigNeverWidens(t *testing.T) {
 	in := []byte(strings.Replace(fixedChart, configMarker, yamlString(`networkPolicy:
   enabled: true
   metrics: {from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
@@ -503,10 +504,19 @@ func TestSecondRunUnderConfigKeepsThePolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, _, err := Process(out, opts)
+	if err == nil {
+		t.Fatalf("the second run succeeded; the first output:\n%s\nthe second:\n%s", out, again)
+	}
+	if !strings.Contains(err.Error(), "--config alone makes another policy of it") {
+		t.Errorf("the second run is refused without saying why: %v", err)
+	}
+
+	plain := []byte(strings.Replace(fixedChart, configMarker, `""`, 1))
+	out, _, err = Process(plain, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(out, again) {
-		t.Errorf("the second run changed the output:\nfirst:\n%s\nsecond:\n%s", out, again)
+	if again, _, err := Process(out, opts); err != nil || !bytes.Equal(out, again) {
+		t.Errorf("a second run under the same --config changed the output (%v):\nfirst:\n%s\nsecond:\n%s", err, out, again)
 	}
 }

@@ -216,13 +216,13 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 
 // workloadFor finds the input object a generated object was made for.
 func (s *inputStream) workloadFor(g *yaml.RNode) map[string]any {
-	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
+	m, ok := manifest.ParseMarker(g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	if !ok || m.Release != "" {
+		return nil
+	}
 	for _, o := range s.objects {
 		meta := at(o, "metadata")
-		if asStr(at(o, "apiVersion"))+"/"+asStr(at(o, "kind"))+"/"+asStr(at(meta, "name")) != ref {
-			continue
-		}
-		if ns := g.GetNamespace(); ns != "" && asStr(at(meta, "namespace")) != "" && asStr(at(meta, "namespace")) != ns {
+		if asStr(at(o, "apiVersion")) != m.APIVersion || asStr(at(o, "kind")) != m.Kind || asStr(at(meta, "name")) != m.Name || asStr(at(meta, "namespace")) != m.Namespace {
 			continue
 		}
 		return o
@@ -348,11 +348,9 @@ func positive(sel any) bool {
 // exempt tells whether a generated object may select every pod: the default-deny, and a
 // chart policy translated under rewrite.
 func exempt(g *yaml.RNode) bool {
-	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
-	return strings.HasPrefix(ref, "release/") || strings.HasSuffix(strings.TrimSuffix(ref, "/"+lastSegment(ref)), "/NetworkPolicy")
+	m, _ := manifest.ParseMarker(g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	return m.Release != "" || m.Kind == "NetworkPolicy"
 }
-
-func lastSegment(s string) string { return s[strings.LastIndex(s, "/")+1:] }
 
 func toMap(t *testing.T, g *yaml.RNode) map[string]any {
 	t.Helper()

@@ -72,9 +72,9 @@ func readsOwnKey(o *manifest.Object, k manifest.OwnKey) bool {
 	case manifest.AnnotationConfig:
 		return k.Path == "metadata.annotations" || o.IsWorkload() && o.TemplatePath() != nil && k.Path == strings.Join(o.TemplatePath(), ".")+".metadata.annotations"
 	case manifest.AnnotationGeneratedFor, manifest.AnnotationRuleOrigins:
-		return k.Path == "metadata.annotations"
+		return k.Path == "metadata.annotations" && manifest.GeneratedKind(o.APIVersion, o.Kind)
 	case manifest.AnnotationOrigin:
-		return o.Group() == "projectcalico.org" && calicoRuleAnnotations.MatchString(k.Path)
+		return o.Group() == "projectcalico.org" && manifest.GeneratedKind(o.APIVersion, o.Kind) && calicoRuleAnnotations.MatchString(k.Path)
 	}
 	return false
 }
@@ -103,7 +103,7 @@ func CheckOwnKeys(o *manifest.Object, fs *findings.List) {
 		}
 		switch {
 		case slices.Contains(ownAnnotations, k.Key) && k.Key != manifest.AnnotationConfig:
-			fs.Errorf(o.ID(), where, "helm-netpol writes %s on the objects it generates only, and does not read it here: remove it", k.Key)
+			fs.Errorf(o.ID(), where, "helm-netpol writes %s on the policies it generates only (NetworkPolicy, CiliumNetworkPolicy, Calico NetworkPolicy, ClusterNetworkPolicy), and does not read it here: remove it", k.Key)
 		case k.Key == manifest.AnnotationConfig:
 			fs.Errorf(o.ID(), where, "helm-netpol does not read a config here, so it would be ignored: move it; %s", configPlaces(o))
 		default:

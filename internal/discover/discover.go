@@ -416,7 +416,10 @@ func decodeObject(o *manifest.Object) *decoded {
 			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
 		}
 	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
-		if _, ours := o.Annotations()[manifest.AnnotationGeneratedFor]; ours {
+		// An allowlist or default-deny an earlier run generated is not the chart's; a
+		// rewrite's translation is read as a chart policy all the same, since a forged mark
+		// must not exempt a policy from the widening check.
+		if m, ok := manifest.ParseMarker(o.Annotations()[manifest.AnnotationGeneratedFor]); ok && (m.Release != "" || manifest.IsWorkloadKind(m.Kind)) {
 			return dec
 		}
 		dec.policy = &networkingv1.NetworkPolicy{}

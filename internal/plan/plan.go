@@ -371,7 +371,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 		p := &Policy{
 			Name:      denyName(release),
 			Namespace: g.namespace,
-			For:       "release/" + release,
+			For:       manifest.ReleaseRef(g.namespace, release),
 			Deny:      true,
 			Engine:    first.Config.EngineOrDefault(),
 			Order:     denyOrder(first.Config),
