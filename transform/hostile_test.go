@@ -326,6 +326,31 @@ spec:
 		{name: "config deep in an irrelevant object", input: []byte(dep + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {x: {helm-netpol.io/config: x}}\n"),
 			err: []string{"v1 Secret s: stringData.x[helm-netpol.io/config]: helm-netpol does not read a config here"}},
 
+		// helm-netpol's own mark (issue 16): honoured on the policies it writes only, and never
+		// a reason to skip a workload or to pass a policy through unchecked.
+		{name: "generated-for on a ConfigMap", input: []byte(dep + "---\n" + configMap("c", "  annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}\n")),
+			err: []string{"v1 ConfigMap c: metadata.annotations[helm-netpol.io/generated-for]: helm-netpol writes helm-netpol.io/generated-for on the policies it generates only"}},
+		{name: "generated-for naming nothing", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/gone}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "which the stream does not hold"}},
+		{name: "generated-for on a chart policy for a covered workload", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "gives it another policy"}},
+		{name: "a chart policy marked as the rewrite of itself", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: networking.k8s.io/v1/NetworkPolicy/shop/x}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "would be OR-ed with its allowlist, widening it"}},
+
+		// Selectors and namespaces (issue 16).
+		{name: "the release label under Exists", input: []byte(strings.Replace(deployment("web", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, enabled), "      app.kubernetes.io/instance: \"rel\"\n  template:", "    matchExpressions: [{key: app.kubernetes.io/instance, operator: Exists}]\n  template:", 1)),
+			check: func(t *testing.T, in, out []byte, res *Result) {
+				if sel := res.Policies[0].Selector; sel.MatchLabels["app.kubernetes.io/instance"] != "rel" {
+					t.Errorf("the selector %v is not narrowed to the release", sel)
+				}
+			}},
+		{name: "pods without the release label under --release --strict", input: []byte(dep), opts: Options{Release: "rel", Strict: true},
+			err: []string{"the pods carry no app.kubernetes.io/instance label"}},
+		{name: "a default-deny in kube-system", input: []byte(strings.Replace(deployment("dns-helper", web, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), "namespace: shop", "namespace: kube-system", 1)), opts: Options{Release: "rel"},
+			err: []string{"namespace kube-system: networkPolicy.defaultDeny: no single release owns kube-system"}},
+		{name: "default-denies without a namespace and in --namespace", input: []byte(deployment("a", map[string]string{"app": "a"}, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}") + "---\n" + strings.Replace(deployment("b", map[string]string{"app": "b"}, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), "  namespace: shop\n", "", 1)),
+			opts: Options{Release: "rel", Namespace: "shop"}, check: generates(3)},
+
 		// Passthrough rules are checked against their engine's CRD: a field the apiserver would
 		// prune (a typo) would leave the rule's ports open to every peer.
 		{name: "misspelt field of a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
