@@ -75,7 +75,7 @@ func TestHelmInstall(t *testing.T) {
 		"kind: Deployment",
 		"kind: ValidatingWebhookConfiguration",
 		"kind: NetworkPolicy",
-		"helm-netpol.io/generated-for: apps/v1/Deployment/ctrl-controller",
+		"helm-netpol.io/generated-for: apps/v1/Deployment/ctrl-system/ctrl-controller",
 		"kubernetes.io/metadata.name: flagger-system",
 		"# Source: helm-netpol/networkpolicy-ctrl-controller-deployment-allow.yaml",
 	} {

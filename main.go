@@ -81,11 +81,15 @@ type cliOptions struct {
 	format     string
 	configFile string
 	logFile    string
-	strict     bool
-	namespace  string
-	release    string
-	trace      traceFlags
-	verify     verifyFlags
+	// log is --log-file, opened before the stream is read; logErr is the first error
+	// writing to it.
+	log       *os.File
+	logErr    error
+	strict    bool
+	namespace string
+	release   string
+	trace     traceFlags
+	verify    verifyFlags
 }
 
 func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
@@ -144,8 +148,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	if o.logFile != "" {
+		// Opened before anything is read or written: under Helm, which hides stderr, the
+		// log is the only place warnings go, and a run that cannot keep them must fail
+		// before it writes a stream.
+		f, err := os.OpenFile(o.logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "helm-netpol: --log-file: %v: the log cannot be written, and under Helm it is where errors and warnings go\n", err)
+			return exitInput
+		}
+		defer f.Close()
+		o.log = f
+	}
 	err := process(cmd, o, stdin, stdout, stderr)
 	if err == nil {
+		if o.logErr != nil {
+			return exitInput // report said why
+		}
 		return exitOK
 	}
 	if cmd == "verify" {
@@ -355,17 +374,15 @@ func writeReport(o *cliOptions, input []byte, opts transform.Options, stdout, st
 	return err
 }
 
-// report writes lines to stderr and, with --log-file, appends them to the log.
+// report writes lines to stderr and, with --log-file, appends them to the log; the first
+// error writing the log is kept in o.logErr, and fails the run.
 func report(o *cliOptions, stderr io.Writer, lines string) {
 	fmt.Fprintln(stderr, lines)
-	if o.logFile == "" {
+	if o.log == nil {
 		return
 	}
-	f, err := os.OpenFile(o.logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		fmt.Fprintf(stderr, "helm-netpol: --log-file: %v\n", err)
-		return
+	if _, err := fmt.Fprintln(o.log, lines); err != nil && o.logErr == nil {
+		o.logErr = err
+		fmt.Fprintf(stderr, "helm-netpol: --log-file: %v: the lines above are not in the log\n", err)
 	}
-	defer f.Close()
-	fmt.Fprintln(f, lines)
 }

@@ -102,10 +102,10 @@ argocd_check_cilium() {
 	doc_with "$out" '^kind: Deployment$' '^  name: rel-controller$' '^  namespace: ctrl-system$' ||
 		{ echo "no Deployment rel-controller in namespace ctrl-system: $(tail_of "$out")"; return 1; }
 	doc_with "$out" '^kind: CiliumNetworkPolicy$' '^apiVersion: cilium\.io/v2$' \
-		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/rel-controller"?$' \
+		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/ctrl-system/rel-controller"?$' \
 		'k8s:io\.kubernetes\.pod\.namespace: "?monitoring"?$' ||
 		{ echo "no CiliumNetworkPolicy for apps/v1/Deployment/rel-controller with metrics.from (namespace monitoring) of the values file"; return 1; }
-	doc_with "$out" '^kind: CiliumNetworkPolicy$' 'helm-netpol\.io/generated-for: "?batch/v1/Job/rel-controller-preflight"?$' \
+	doc_with "$out" '^kind: CiliumNetworkPolicy$' 'helm-netpol\.io/generated-for: "?batch/v1/Job/ctrl-system/rel-controller-preflight"?$' \
 		'helm\.sh/hook: "?pre-install"?$' ||
 		{ echo "no pre-install hook CiliumNetworkPolicy for the hook Job rel-controller-preflight"; return 1; }
 	doc_with "$out" '^kind: CiliumNetworkPolicy$' '^  name: rel-default-deny$' '^  namespace: ctrl-system$' '^  endpointSelector: \{\}$' ||
@@ -140,7 +140,7 @@ step_argocd_env() {
 		ARGOCD_ENV_NETPOL_ENGINE=calico ARGOCD_ENV_NETPOL_VALUES_FILES=../../argocd/values-netpol.yaml ARGOCD_ENV_OTHER=ignored ||
 		{ echo "the plugin exited $?: $(tail_of "$err")"; return 1; }
 	doc_with "$out" '^kind: NetworkPolicy$' '^apiVersion: projectcalico\.org/v3$' \
-		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/rel-controller"?$' "namespaceSelector: \"?kubernetes\\.io/metadata\\.name == 'monitoring'\"?$" ||
+		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/ctrl-system/rel-controller"?$' "namespaceSelector: \"?kubernetes\\.io/metadata\\.name == 'monitoring'\"?$" ||
 		{ echo "no Calico NetworkPolicy for apps/v1/Deployment/rel-controller with metrics.from (namespace monitoring): $(tail_of "$out")"; return 1; }
 	if grep -q 'name: rel-default-deny$' "$out"; then
 		echo "a default deny was rendered, but no parameter or chart config asks for one"
@@ -212,7 +212,7 @@ step_argocd_init_dependencies() {
 		{ echo "the plugin exited $?: $(tail_of "$err")"; return 1; }
 	[ -f "$repo/charts/umbrella/charts/controller-0.1.0.tgz" ] ||
 		{ echo "init did not build charts/controller-0.1.0.tgz: $(ls "$repo/charts/umbrella/charts" 2>&1 | tr '\n' ' ') $(tail_of "$err")"; return 1; }
-	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?apps/v1/Deployment/rel-controller"?$' ||
+	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?apps/v1/Deployment/ctrl-system/rel-controller"?$' ||
 		{ echo "no NetworkPolicy for the subchart's Deployment rel-controller (parameter enabled): $(tail_of "$out")"; return 1; }
 }
 

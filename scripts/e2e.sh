@@ -111,8 +111,8 @@ doc_with() {
 check_rendered() {
 	local out=$1
 	doc_with "$out" '^kind: NetworkPolicy$' '^apiVersion: networking\.k8s\.io/v1$' \
-		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/rel-controller"?$' ||
-		{ echo "no NetworkPolicy annotated helm-netpol.io/generated-for: apps/v1/Deployment/rel-controller"; return 1; }
+		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/ctrl-system/rel-controller"?$' ||
+		{ echo "no NetworkPolicy annotated helm-netpol.io/generated-for: apps/v1/Deployment/ctrl-system/rel-controller"; return 1; }
 	doc_with "$out" '^kind: NetworkPolicy$' 'kubernetes\.io/metadata\.name: "?monitoring"?$' ||
 		{ echo "the NetworkPolicy does not carry metrics.from (namespace monitoring) from the config"; return 1; }
 	doc_with "$out" '^kind: Deployment$' '^  name: rel-controller$' ||
@@ -131,7 +131,7 @@ check_helm4_rendered() {
 	# and its own policy as a hook too.
 	doc_with "$out" '^kind: Job$' 'helm\.sh/hook: pre-install' ||
 		{ echo "the pre-install hook Job is missing"; return 1; }
-	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?batch/v1/Job/rel-controller-preflight"?$' \
+	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?batch/v1/Job/ctrl-system/rel-controller-preflight"?$' \
 		'helm\.sh/hook: "?pre-install"?$' ||
 		{ echo "no pre-install hook NetworkPolicy for the hook Job rel-controller-preflight"; return 1; }
 	if grep -q 'postrenderer\.helm\.sh/postrender-filename' "$out"; then
@@ -262,7 +262,7 @@ step_kustomize_krm() {
 	"$root/.bin/kustomize" build --enable-alpha-plugins --enable-exec "$dir" >"$out" 2>"$err" ||
 		{ echo "kustomize build exited $?: $(tail_of "$err")"; return 1; }
 	doc_with "$out" '^kind: NetworkPolicy$' '^apiVersion: networking\.k8s\.io/v1$' \
-		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/web"?$' '^  namespace: shop$' ||
+		'helm-netpol\.io/generated-for: "?apps/v1/Deployment/shop/web"?$' '^  namespace: shop$' ||
 		{ echo "no NetworkPolicy for apps/v1/Deployment/web in namespace shop: $(tail_of "$out")"; return 1; }
 	{ doc_with "$out" '^kind: NetworkPolicy$' 'port: 8080$' && doc_with "$out" '^kind: NetworkPolicy$' 'port: 9090$'; } ||
 		{ echo "the NetworkPolicy does not open the Deployment's ports 8080 and 9090: $(tail_of "$out")"; return 1; }
@@ -288,7 +288,7 @@ step_policies() {
 	policies=$(grep -c '^kind: NetworkPolicy$' "$out" || true)
 	{ [ "$kinds" -ge 1 ] && [ "$kinds" = "$policies" ]; } ||
 		{ echo "want only NetworkPolicies, got: $(grep '^kind:' "$out" | sort | uniq -c | tr '\n' ' ')"; return 1; }
-	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?apps/v1/Deployment/rel-controller"?$' \
+	doc_with "$out" '^kind: NetworkPolicy$' 'helm-netpol\.io/generated-for: "?apps/v1/Deployment/ctrl-system/rel-controller"?$' \
 		'kubernetes\.io/metadata\.name: "?monitoring"?$' ||
 		{ echo "no NetworkPolicy for apps/v1/Deployment/rel-controller with metrics.from: $(tail_of "$out")"; return 1; }
 	# Each policy must be generated, not one of the chart's passed through.

@@ -271,3 +271,60 @@ func BenchmarkNodeJSON(b *testing.B) {
 		})
 	}
 }
+
+// oneNamespace is a stream of n releases' worth of chart-like workloads in one namespace:
+// per workload a Deployment whose selector names the release and the workload (the shared
+// release pair first), a Service that selects its pods, and every other workload selected
+// by a matchExpressions In, which no label pair of the index can answer alone.
+func oneNamespace(n int) []byte {
+	var b bytes.Buffer
+	for i := range n {
+		sel := fmt.Sprintf("{matchLabels: {app.kubernetes.io/instance: rel, app.kubernetes.io/name: w%d}}", i)
+		if i%2 == 1 {
+			sel = fmt.Sprintf("{matchExpressions: [{key: app.kubernetes.io/name, operator: In, values: [w%d]}, {key: app.kubernetes.io/instance, operator: Exists}]}", i)
+		}
+		fmt.Fprintf(&b, `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: w%d, namespace: one}
+spec:
+  selector: %s
+  template:
+    metadata: {labels: {app.kubernetes.io/instance: rel, app.kubernetes.io/name: w%d}}
+    spec: {containers: [{name: c, image: i, ports: [{name: http, containerPort: 8080}, {name: metrics, containerPort: 9090}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: w%d, namespace: one}
+spec:
+  selector: {app.kubernetes.io/instance: rel, app.kubernetes.io/name: w%d}
+  ports: [{port: 80, targetPort: http}]
+`, i, sel, i, i, i)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkOneNamespace measures the filter on 1,000 to 16,000 workloads in one namespace,
+// every one covered, with egress to the same release on: the checks that pair workloads
+// (overlap, Services, chart policies) must go through the label index, so that the time
+// per workload stays flat as the namespace grows (compare ns/workload across sizes).
+func BenchmarkOneNamespace(b *testing.B) {
+	for _, n := range []int{1000, 2000, 4000, 8000, 16000} {
+		b.Run(fmt.Sprintf("workloads=%d", n), func(b *testing.B) {
+			in := oneNamespace(n)
+			nodes, objects, opts := benchNodes(b, in, Options{Config: releaseWide(b, "networkPolicy: {enabled: true, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32]}}}"), Release: "rel"})
+			b.SetBytes(int64(len(in)))
+			b.ReportAllocs()
+			var res Result
+			for b.Loop() {
+				if _, err := (Inject{Options: opts, Result: &res}).filter(nodes, objects); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(res.Generated) != n {
+				b.Fatalf("generated %d policies for %d workloads", len(res.Generated), n)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/workload")
+		})
+	}
+}

@@ -15,16 +15,24 @@ import (
 )
 
 func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
-	p := &plan.Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl-system", ScopeNamespace: "ctrl-system", Selector: ctrlSelector(), Order: 999}
+	p := &plan.Policy{Name: "ctrl-deployment-allow", Namespace: "ctrl", ScopeNamespace: "ctrl", Selector: ctrlSelector(), Order: 999}
 	meta := metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Annotations: map[string]string{manifest.AnnotationGeneratedFor: "apps/v1/Deployment/ctrl"}}
 	obj, err := clusternetworkpolicy.Render(p, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := obj.(*cnpv1alpha2.ClusterNetworkPolicy).ObjectMeta
-	want := metav1.ObjectMeta{Name: "ctrl-system-ctrl-deployment-allow", Annotations: meta.Annotations}
+	want := metav1.ObjectMeta{Name: "ctrl-ctrl-deployment-allow", Annotations: meta.Annotations}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("the namespace moves into the name (-want +got):\n%s", diff)
+	}
+	p.ScopeNamespace = "ctrl-system" // a "-" in the namespace: the name takes the hash
+	obj, err = clusternetworkpolicy.Render(p, meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := obj.(*cnpv1alpha2.ClusterNetworkPolicy).Name, plan.ScopedName("ctrl-system", p.Name); got != want || !strings.HasPrefix(got, "ctrl-system-ctrl-deployment-allow-") {
+		t.Errorf("in namespace ctrl-system the name is %s, want %s", got, want)
 	}
 
 	p.ScopeNamespace = ""

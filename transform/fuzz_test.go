@@ -496,10 +496,15 @@ func checkProcess(t *testing.T, input []byte, opts Options) {
 		t.Fatalf("success with an empty output")
 	}
 	again, _, err := Process(out, opts)
-	if err != nil {
+	switch {
+	case err != nil && opts.Config != nil && len(res.Removed) > 0 && strings.Contains(err.Error(), "run helm-netpol on the chart's own output"):
+		// The first run took a workload's config out, and --config alone plans that
+		// workload otherwise: the second run refuses instead of widening or keeping what it
+		// cannot vouch for (issue 16). The first run's checks still apply.
+		checkErrorLines(t, err)
+	case err != nil:
 		t.Fatalf("a second run on the output fails: %v\ninput:\n%s\noutput:\n%s", err, input, out)
-	}
-	if !bytes.Equal(again, out) {
+	case !bytes.Equal(again, out):
 		t.Fatalf("a second run on the output changes it:\ninput:\n%s\nfirst:\n%s\nsecond:\n%s", input, out, again)
 	}
 	if s, err := manifest.ReadStream(input); err == nil && isResourceList(s) {

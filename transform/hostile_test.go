@@ -259,6 +259,16 @@ spec:
 		{name: "duplicate key in a ConfigMap", input: []byte(dep + "---\n" + configMap("c", "data: {a: b, a: c}\n")), check: generates(1)},
 		{name: "duplicate key in a Deployment", input: []byte(strings.Replace(dep, "  namespace: shop\n", "  namespace: shop\n  namespace: other\n", 1)),
 			err: []string{"document 1 (line 1)", `line 6: key "namespace" appears twice (first on line 5)`}},
+		// ... and, before deciding whether a document matters, in the mappings that decide it:
+		// a ServiceAccount that Kubernetes reads as a Deployment must not hide a workload.
+		{name: "duplicate kind hides a workload", input: []byte(strings.Replace(dep, "kind: Deployment\n", "kind: ServiceAccount\nkind: Deployment\n", 1)),
+			err: []string{"document 1 (line 1)", `line 3: key "kind" appears twice (first on line 2)`}},
+		{name: "duplicate kind hides a workload, Deployment first", input: []byte(configMap("c", "") + "---\n" + strings.Replace(dep, "kind: Deployment\n", "kind: Deployment\nkind: ServiceAccount\n", 1)),
+			err: []string{"document 2 (line 5)", `key "kind" appears twice`}},
+		{name: "duplicate annotations hide a config", input: []byte(configMap("c", "  annotations: {a: b}\n  annotations: {helm-netpol.io/config: 'networkPolicy: {enabled: true}'}\n")),
+			err: []string{`key "annotations" appears twice`}},
+		{name: "duplicate kind in a List item", input: []byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, kind: Pod, metadata: {name: a}}\n"),
+			err: []string{"items[0]", `key "kind" appears twice`}},
 		{name: "duplicate config annotation", input: []byte(strings.Replace(dep, "      labels:", "        helm-netpol.io/config: 'networkPolicy: {enabled: false}'\n      labels:", 1)),
 			err: []string{"document 1 (line 1)", `key "helm-netpol.io/config" appears twice`}},
 
@@ -305,6 +315,56 @@ spec:
 			err: []string{"document 1 (line 1)", "spec.template.metadata.annotations[helm-netpol.io/config]: the config (write it as text", "not a mapping"}},
 		{name: "passthrough rules that are not mappings", input: []byte(deployment("web", web, "networkPolicy: {enabled: true, engine: calico, calico: {ingress: [allow, [1], 2]}}")),
 			err: []string{"networkPolicy.calico.ingress[0]: must be a mapping, not a string", "networkPolicy.calico.ingress[1]: must be a mapping, not a list", "networkPolicy.calico.ingress[2]: must be a mapping, not an integer"}},
+		// Keys of helm-netpol's own that it does not read where they are: refused, never
+		// ignored, so that a typo or a misplaced config leaves no workload uncovered.
+		{name: "misspelt config annotation", input: []byte(strings.Replace(dep, "helm-netpol.io/config:", "helm-netpol.io/conifg:", 1)),
+			err: []string{"[helm-netpol.io/conifg]: not an annotation helm-netpol knows (did you mean helm-netpol.io/config?)"}},
+		{name: "config annotation in plural", input: []byte(configMap("c", "  annotations: {helm-netpol.io/configs: 'networkPolicy: {enabled: true}'}\n") + "---\n" + deployment("web", web, "")),
+			err: []string{"v1 ConfigMap c: metadata.annotations[helm-netpol.io/configs]: not an annotation helm-netpol knows"}},
+		{name: "config on a CronJob's jobTemplate", input: []byte("apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: nightly}\nspec:\n  jobTemplate:\n    metadata: {annotations: {helm-netpol.io/config: 'networkPolicy: {enabled: true}'}}\n    spec: {template: {metadata: {labels: {app: n}}, spec: {containers: [{name: c, image: c}]}}}\n"),
+			err: []string{"spec.jobTemplate.metadata.annotations[helm-netpol.io/config]: helm-netpol does not read a config here", "spec.jobTemplate.spec.template.metadata.annotations of a CronJob"}},
+		{name: "config deep in an irrelevant object", input: []byte(dep + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {x: {helm-netpol.io/config: x}}\n"),
+			err: []string{"v1 Secret s: stringData.x[helm-netpol.io/config]: helm-netpol does not read a config here"}},
+
+		// helm-netpol's own mark (issue 16): honoured on the policies it writes only, and never
+		// a reason to skip a workload or to pass a policy through unchecked.
+		{name: "generated-for on a ConfigMap", input: []byte(dep + "---\n" + configMap("c", "  annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}\n")),
+			err: []string{"v1 ConfigMap c: metadata.annotations[helm-netpol.io/generated-for]: helm-netpol writes helm-netpol.io/generated-for on the policies it generates only"}},
+		{name: "generated-for naming nothing", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/gone}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "which the stream does not hold"}},
+		{name: "generated-for on a chart policy for a covered workload", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: apps/v1/Deployment/shop/web}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "gives it another policy"}},
+		{name: "a chart policy marked as the rewrite of itself", input: []byte(dep + "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop, annotations: {helm-netpol.io/generated-for: networking.k8s.io/v1/NetworkPolicy/shop/x}}\nspec: {podSelector: {matchLabels: {app: web}}, ingress: [{}]}\n"),
+			err: []string{"networking.k8s.io/v1 NetworkPolicy shop/x", "would be OR-ed with its allowlist, widening it"}},
+
+		// Selectors and namespaces (issue 16).
+		{name: "the release label under Exists", input: []byte(strings.Replace(deployment("web", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, enabled), "      app.kubernetes.io/instance: \"rel\"\n  template:", "    matchExpressions: [{key: app.kubernetes.io/instance, operator: Exists}]\n  template:", 1)),
+			check: func(t *testing.T, in, out []byte, res *Result) {
+				if sel := res.Policies[0].Selector; sel.MatchLabels["app.kubernetes.io/instance"] != "rel" {
+					t.Errorf("the selector %v is not narrowed to the release", sel)
+				}
+			}},
+		{name: "pods without the release label under --release --strict", input: []byte(dep), opts: Options{Release: "rel", Strict: true},
+			err: []string{"the pods carry no app.kubernetes.io/instance label"}},
+		{name: "a default-deny in kube-system", input: []byte(strings.Replace(deployment("dns-helper", web, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), "namespace: shop", "namespace: kube-system", 1)), opts: Options{Release: "rel"},
+			err: []string{"namespace kube-system: networkPolicy.defaultDeny: no single release owns kube-system"}},
+		{name: "default-denies without a namespace and in --namespace", input: []byte(deployment("a", map[string]string{"app": "a"}, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}") + "---\n" + strings.Replace(deployment("b", map[string]string{"app": "b"}, "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"), "  namespace: shop\n", "", 1)),
+			opts: Options{Release: "rel", Namespace: "shop"}, check: generates(3)},
+
+		// Passthrough rules are checked against their engine's CRD: a field the apiserver would
+		// prune (a typo) would leave the rule's ports open to every peer.
+		{name: "misspelt field of a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpointz: unknown field; did you mean fromEndpoints?"}},
+		{name: "misspelt field of a Calico passthrough rule", input: []byte(deployment("web", web, "networkPolicy: {enabled: true, engine: calico, calico: {ingress: [{action: Allow, protocol: TCP, sourc: {selector: app == 'db'}, destination: {ports: [5432]}}]}}")),
+			err: []string{"networkPolicy.calico.ingress[0].sourc: unknown field; did you mean source?"}},
+		{name: "misspelt field deep in a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpoints: [{matchLabelz: {app: db}}], toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpoints[0].matchLabelz: unknown field; did you mean matchLabels?"}},
+		{name: "null peers in a Cilium passthrough rule", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpoints: null, toPorts: [{ports: [{port: "5432"}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].fromEndpoints: must not be null"}},
+		{name: "a number where Cilium takes a string", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEntities: [cluster], toPorts: [{ports: [{port: 5432}]}]}]}}`)),
+			err: []string{"networkPolicy.cilium.ingress[0].toPorts[0].ports[0].port: must be a string, not the integer 5432"}},
+		{name: "misspelt field of a Cilium passthrough rule under --strict", input: []byte(deployment("web", web, `networkPolicy: {enabled: true, engine: cilium, cilium: {ingress: [{fromEndpointz: [{matchLabels: {app: db}}]}]}}`)),
+			opts: Options{Strict: true}, err: []string{"fromEndpointz: unknown field"}},
 
 		// Calico selectors: a value is quoted with the quote it does not contain; a value
 		// holding both cannot be expressed and is refused, never mangled.
@@ -451,12 +511,13 @@ func watchHeap() func() uint64 {
 	}
 }
 
-// TestSecondRunUnderConfigKeepsThePolicies: under --config, a workload's own config
-// narrows its metrics and gate ports; a second run on the output, with the same --config,
-// must keep the policy as it is. It re-plans the workload from --config alone instead,
-// because the first run removed the workload's annotation, and opens both ports to every
-// source.
-func TestSecondRunUnderConfigKeepsThePolicies(t *testing.T) {
+// TestSecondRunUnderConfigNeverWidens: under --config, a workload's own config narrows
+// its metrics and gate ports; a second run on the output, with the same --config, once
+// re-planned the workload from --config alone (the first run removed the workload's
+// annotation) and opened both ports to every source. Keeping the earlier policy instead
+// trusted any object that carries helm-netpol's mark (issue 16): the second run is refused,
+// saying why. Where --config alone makes the same policy, the second run changes nothing.
+func TestSecondRunUnderConfigNeverWidens(t *testing.T) {
 	in := []byte(strings.Replace(fixedChart, configMarker, yamlString(`networkPolicy:
   enabled: true
   metrics: {from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}]}
@@ -468,10 +529,19 @@ func TestSecondRunUnderConfigKeepsThePolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, _, err := Process(out, opts)
+	if err == nil {
+		t.Fatalf("the second run succeeded; the first output:\n%s\nthe second:\n%s", out, again)
+	}
+	if !strings.Contains(err.Error(), "--config alone makes another policy of it") {
+		t.Errorf("the second run is refused without saying why: %v", err)
+	}
+
+	plain := []byte(strings.Replace(fixedChart, configMarker, `""`, 1))
+	out, _, err = Process(plain, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(out, again) {
-		t.Errorf("the second run changed the output:\nfirst:\n%s\nsecond:\n%s", out, again)
+	if again, _, err := Process(out, opts); err != nil || !bytes.Equal(out, again) {
+		t.Errorf("a second run under the same --config changed the output (%v):\nfirst:\n%s\nsecond:\n%s", err, out, again)
 	}
 }

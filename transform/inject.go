@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"encoding/json"
 	"reflect"
 
 	"github.com/helm-netpol/helm-netpol/internal/config"
@@ -71,6 +72,9 @@ type Result struct {
 	Replaced []*manifest.Object
 
 	nodes []*yaml.RNode // what the filter returned
+	// noConfig says no config applied to the stream: none in it, no --config, and nothing
+	// an earlier run generated.
+	noConfig bool
 	// asText holds the generated objects kept as their text (keepText), by their stubs.
 	asText map[*yaml.RNode]*textObject
 }
@@ -171,25 +175,39 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 	r.d.Namespace = r.opts.Namespace
 	st := r.index(nodes, objects)
 	release, own := r.readConfigs(st.objects)
+	r.res.noConfig = r.opts.Config == nil && release == nil && len(own) == 0 && len(st.previous) == 0
+	if r.res.noConfig && st.nonHook {
+		// Not in a stream of hooks alone: Helm 4 post-renders a release's hooks on their
+		// own, and a chart may configure only its lasting workloads.
+		r.fs.Warnf("stdin", "", "no config: no object of the stream carries a %s annotation and no --config was given, so no policy is rendered: add the config to the chart's pod annotations (or to any object's annotations, release-wide), or pass --config FILE", manifest.AnnotationConfig)
+	}
 	chartPolicies := discover.DiscoverAll(&r.d, st.objects, &r.fs)
 	r.d.Index()
 	releaseName := plan.ReleaseName(r.opts.Release, r.d.Workloads)
 	r.res.Workloads = r.d.Workloads
 	pl := &plan.Planner{FS: &r.fs, D: &r.d, Config: r.opts.Config, Format: r.opts.Format, SameRelease: map[[2]string]*plan.Rule{}}
-	lt := &lint.Linter{FS: &r.fs, D: &r.d}
+	lt := &lint.Linter{FS: &r.fs, D: &r.d, Release: releaseName}
 
 	// Coverage and plan. A workload that an earlier run covered, and that no config in the
 	// stream covers now (that run took its annotation out), keeps what that run generated:
 	// planned again from --config alone, its policy would lose what its own config said.
-	earlier := map[string]bool{}
-	for _, n := range st.previous {
-		earlier[n.GetAnnotations()[manifest.AnnotationGeneratedFor]] = true
-	}
+	// Under --config (or a KRM function's config) it is planned all the same, and what that
+	// run generated gives way only to the same object; any other is refused (see renderAll).
+	earlier := r.earlier(st)
+	kept := map[*yaml.RNode]bool{}
+	shadow := map[*discover.Workload][]*manifest.Object{}
 	var covered []*plan.Coverage
 	for _, w := range r.d.Workloads {
-		if earlier[w.Ref()] && own[w.Object] == nil && (release == nil || release == r.opts.releaseConfig) {
-			r.fs.Infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
-			continue
+		prev := earlier[r.workloadKey(w)]
+		if len(prev) > 0 && own[w.Object] == nil && (release == nil || release == r.opts.releaseConfig) {
+			if r.opts.Config == nil && release == nil {
+				r.fs.Infof(w.ID(), "", "keeps the policies an earlier run generated for it: no config in the stream applies to it now")
+				for _, o := range prev {
+					kept[o.Node] = true
+				}
+				continue
+			}
+			shadow[w] = prev
 		}
 		c := pl.Cover(w, release, own[w.Object])
 		if c == nil {
@@ -225,15 +243,16 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 			removed[cp.Node] = true
 		}
 	}
-	r.renderAll(policies, st, removed)
+	r.renderAll(policies, st, removed, shadow, kept)
+	r.checkPrevious(st, removed, kept, r.opts.Config != nil || release != nil || len(own) > 0)
 	if err := r.fs.Errors(r.opts.Strict); err != nil {
 		return nil, nil
 	}
-	// What an earlier run generated and this one does not regenerate (a rewritten chart
-	// policy whose original is gone) joins the generated objects, so that their order, and
-	// with it the output, is the same on every run.
+	// What an earlier run generated and this one keeps (see checkPrevious) joins the
+	// generated objects, so that their order, and with it the output, is the same on every
+	// run.
 	for _, o := range st.objects {
-		if st.previous[keyOf(o)] == o.Node && !removed[o.Node] {
+		if kept[o.Node] && !removed[o.Node] {
 			removed[o.Node] = true
 			r.res.Generated = append(r.res.Generated, o.Node)
 		}
@@ -264,7 +283,7 @@ func (r *run) index(nodes []*yaml.RNode, objects []*manifest.Object) *streamInde
 		} else {
 			st.nonHook = true
 		}
-		if _, ok := ann[manifest.AnnotationGeneratedFor]; ok {
+		if _, ok := ann[manifest.AnnotationGeneratedFor]; ok && manifest.GeneratedKind(o.APIVersion, o.Kind) {
 			st.previous[keyOf(o)] = n
 		} else {
 			st.chart[keyOf(o)] = o
@@ -279,6 +298,7 @@ func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manif
 	release := r.opts.releaseConfig
 	own := map[*manifest.Object]*config.Layer{}
 	for _, o := range objects {
+		config.CheckOwnKeys(o, &r.fs)
 		layers, removed := config.ReadCarrier(o, &r.fs)
 		if len(removed) > 0 {
 			r.res.Changed[o.Node] = true
@@ -308,9 +328,92 @@ func (r *run) readConfigs(objects []*manifest.Object) (*config.Layer, map[*manif
 	return release, own
 }
 
+// earlier files what an earlier run generated for workloads by the workload it names.
+func (r *run) earlier(st *streamIndex) map[objectKey][]*manifest.Object {
+	out := map[objectKey][]*manifest.Object{}
+	for _, o := range st.objects {
+		if st.previous[keyOf(o)] != o.Node {
+			continue
+		}
+		if m, ok := manifest.ParseMarker(o.Annotations()[manifest.AnnotationGeneratedFor]); ok && m.Release == "" && manifest.IsWorkloadKind(m.Kind) {
+			k := r.markerKey(o, m)
+			out[k] = append(out[k], o)
+		}
+	}
+	return out
+}
+
+// markerKey is the identity of the object a generated object's marker names, its namespace
+// resolved: the marker's, else (a marker of an earlier version, which names none) the
+// generated object's own, else the release namespace.
+func (r *run) markerKey(o *manifest.Object, m manifest.Marker) objectKey {
+	ns := m.Namespace
+	if ns == "" {
+		ns = o.Namespace
+	}
+	return objectKey{m.APIVersion, m.Kind, r.d.NamespaceOf(ns), m.Name}
+}
+
+// workloadKey is a workload's identity with its namespace resolved, as markerKey resolves
+// a marker's.
+func (r *run) workloadKey(w *discover.Workload) objectKey {
+	return objectKey{w.APIVersion, w.Kind, r.d.NamespaceOf(w.Namespace), w.Name}
+}
+
+// checkPrevious refuses what an earlier run generated that this run neither replaces nor
+// keeps, instead of passing it on: its marker names nothing that helm-netpol generates for,
+// or a workload that the stream does not hold, or one that this run's config does not
+// cover or gives another policy, or a default-deny this run does not make. Kept are the
+// policies of workloads that no config applies to now (filter marked them), a
+// default-deny when no config applies to the stream at all, and the translation of a
+// chart NetworkPolicy whose original a rewrite took out.
+func (r *run) checkPrevious(st *streamIndex, removed, kept map[*yaml.RNode]bool, configured bool) {
+	workloads := map[objectKey]*discover.Workload{}
+	for _, w := range r.d.Workloads {
+		workloads[r.workloadKey(w)] = w
+	}
+	for _, o := range st.objects {
+		if st.previous[keyOf(o)] != o.Node || removed[o.Node] || kept[o.Node] {
+			continue
+		}
+		v := o.Annotations()[manifest.AnnotationGeneratedFor]
+		where := "metadata.annotations[" + manifest.AnnotationGeneratedFor + "]"
+		m, ok := manifest.ParseMarker(v)
+		rerun := "if it is the output of an earlier run, run helm-netpol on the chart's own output instead; if the chart renders it, take the annotation out"
+		switch {
+		case !ok:
+			r.fs.Errorf(o.ID(), where, "%q names no object or release (apiVersion/Kind/namespace/name, or release/namespace/name): %s", v, rerun)
+		case m.Release != "" && configured:
+			r.fs.Errorf(o.ID(), where, "an earlier run generated this default-deny for release %s, and this run's config makes no such default-deny (it is off, or the release or the namespace differ): %s", m.Release, rerun)
+		case m.Release != "":
+			kept[o.Node] = true
+		case manifest.IsWorkloadKind(m.Kind):
+			w := workloads[r.markerKey(o, m)]
+			if w == nil {
+				r.fs.Errorf(o.ID(), where, "generated for %s, which the stream does not hold: a policy for nothing, or for a workload of another namespace; %s", v, rerun)
+			} else {
+				r.fs.Errorf(o.ID(), where, "an earlier run generated this for %s, and this run's config does not cover that workload, or gives it another policy: %s", w.ID(), rerun)
+			}
+		case m.APIVersion == "networking.k8s.io/v1" && m.Kind == "NetworkPolicy":
+			k := r.markerKey(o, m)
+			if cp := st.chart[k]; cp != nil {
+				r.fs.Errorf(o.ID(), where, "an earlier run translated %s into this, and the stream holds that NetworkPolicy again, which this run does not rewrite: %s", cp.ID(), rerun)
+				continue
+			}
+			kept[o.Node] = true // the translation of a chart policy that a rewrite took out
+		default:
+			r.fs.Errorf(o.ID(), where, "%q names a %s, and helm-netpol generates policies for workloads, chart NetworkPolicies and releases only: %s", v, m.Kind, rerun)
+		}
+	}
+}
+
 // renderAll renders every planned policy, refusing name clashes, and marks for removal
-// what an earlier run generated under the same name.
-func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*yaml.RNode]bool) {
+// what an earlier run generated under the same name. A workload in shadow, planned from
+// --config alone while an earlier run's policies for it are in the stream, is refused where
+// the new policy differs from the earlier one: the earlier run's config is not in the
+// stream any more, and neither replacing what it made (which may widen it) nor keeping an
+// object that only says it was generated is safe.
+func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*yaml.RNode]bool, shadow map[*discover.Workload][]*manifest.Object, kept map[*yaml.RNode]bool) {
 	// Rendering is most of the filter's time on a dense stream, and each policy renders on
 	// its own; the results are taken in order.
 	nodes := make([]*yaml.RNode, len(policies))
@@ -359,6 +462,18 @@ func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*y
 			r.fs.Errorf(o.ID(), "", "the chart already renders an object of this kind and name that helm-netpol did not generate: rename it in the chart, or set networkPolicy.rewrite: true if it is a NetworkPolicy to replace")
 			continue
 		}
+		if prev, ok := st.previous[k]; ok && p.Workload != nil && shadow[p.Workload] != nil {
+			same, err := sameObject(prev, texts[i], n)
+			if err != nil {
+				r.fs.Errorf(o.ID(), "", "%s", err.Error())
+				continue
+			}
+			if !same {
+				r.fs.Errorf(p.Workload.ID(), "", "the stream holds %s, marked as generated for it by an earlier run, and --config alone makes another policy of it: that run took the workload's own config out of the stream, and what it said is not known any more (or the chart renders that object with helm-netpol's mark); run helm-netpol on the chart's own output", o.ID())
+				kept[prev] = true
+				continue
+			}
+		}
 		made[k] = true
 		if prev, ok := st.previous[k]; ok {
 			removed[prev] = true
@@ -373,4 +488,31 @@ func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*y
 		r.res.Generated = append(r.res.Generated, n)
 		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})
 	}
+}
+
+// sameObject tells whether a generated object is what an earlier run generated, but for
+// the form of its marker: the earlier tree, and the new one's text (keepText) or tree.
+func sameObject(earlier *yaml.RNode, text *textObject, made *yaml.RNode) (bool, error) {
+	if text != nil {
+		n, err := yaml.Parse(text.text)
+		if err != nil {
+			return false, err
+		}
+		made = n
+	}
+	var values [2]map[string]any
+	for i, n := range []*yaml.RNode{earlier, made} {
+		raw, err := manifest.NodeJSON(n)
+		if err != nil {
+			return false, err
+		}
+		if err := json.Unmarshal(raw, &values[i]); err != nil {
+			return false, err
+		}
+		meta, _ := values[i]["metadata"].(map[string]any)
+		if ann, ok := meta["annotations"].(map[string]any); ok {
+			delete(ann, manifest.AnnotationGeneratedFor)
+		}
+	}
+	return reflect.DeepEqual(values[0], values[1]), nil
 }

@@ -9,10 +9,11 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
-// TestLabelIndex: what carrying and filedUnder return, once checked in full, is exactly
+// TestLabelIndex: what carrying, selecting and filedUnder return, once checked in full, is exactly
 // what checking every item that in returns gives, in the same order, on random workloads
 // and Services in a few namespaces (and none), with a few labels each.
 func TestLabelIndex(t *testing.T) {
@@ -43,7 +44,7 @@ func TestLabelIndex(t *testing.T) {
 		wNS := func(w *discover.Workload) string { return w.Namespace }
 		sNS := func(s *discover.Service) string { return s.Namespace }
 		wIn := discover.NewNSIndex(workloads, wNS).ByPairs(wNS, func(w *discover.Workload) map[string]string { return w.PodLabels })
-		sIn := discover.NewNSIndex(services, sNS).ByPairs(sNS, discover.SelectorPair)
+		sIn := discover.NewNSIndex(services, sNS).ByPairs(sNS, discover.SelectorPairs(services, sNS))
 		for _, ns := range namespaces {
 			want := randLabels(rng.Intn(3))
 			sel := labels.SelectorFromSet(want)
@@ -58,6 +59,30 @@ func TestLabelIndex(t *testing.T) {
 			}
 			if got, all := matching(wIn.Carrying(ns, want)), matching(wIn.In(ns)); !slices.Equal(got, all) {
 				t.Fatalf("round %d: carrying(%q, %v) finds %v, in finds %v", round, ns, want, names(got), names(all))
+			}
+			ls := &metav1.LabelSelector{MatchLabels: randLabels(rng.Intn(2))}
+			ops := []metav1.LabelSelectorOperator{metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn, metav1.LabelSelectorOpExists, metav1.LabelSelectorOpDoesNotExist}
+			for range rng.Intn(3) {
+				e := metav1.LabelSelectorRequirement{Key: fmt.Sprint("k", rng.Intn(4)), Operator: ops[rng.Intn(len(ops))]}
+				if e.Operator == metav1.LabelSelectorOpIn || e.Operator == metav1.LabelSelectorOpNotIn {
+					for range 1 + rng.Intn(3) {
+						e.Values = append(e.Values, fmt.Sprint("v", rng.Intn(3)))
+					}
+				}
+				ls.MatchExpressions = append(ls.MatchExpressions, e)
+			}
+			lsel := discover.AsSelector(ls)
+			matchingSel := func(ws []*discover.Workload) []*discover.Workload {
+				var out []*discover.Workload
+				for _, w := range ws {
+					if w.Matches(lsel) {
+						out = append(out, w)
+					}
+				}
+				return out
+			}
+			if got, all := matchingSel(wIn.Selecting(ns, ls)), matchingSel(wIn.In(ns)); !slices.Equal(got, all) {
+				t.Fatalf("round %d: selecting(%q, %v) finds %v, in finds %v", round, ns, ls, names(got), names(all))
 			}
 			pods := randLabels(rng.Intn(4))
 			selecting := func(ss []*discover.Service) []*discover.Service {

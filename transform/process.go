@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -103,7 +104,17 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 	if isResourceList(s) {
 		return processResourceList(input, opts, generatedOnly)
 	}
-	generated, err := encodeAll(standalone(res), nil)
+	policies := standalone(res)
+	if len(policies) == 0 {
+		// A CI job that commits what policies prints would commit an empty file, and take
+		// the policies out of the cluster.
+		why := "no workload of the stream is covered by an enabled config (networkPolicy.enabled, networkPolicy.workloads; helm-netpol report shows what each workload gets)"
+		if res.noConfig {
+			why = "no object of the stream carries a " + manifest.AnnotationConfig + " annotation and no --config was given"
+		}
+		return nil, res, errors.New("helm-netpol: stdin: nothing to write: " + why + "; an empty output would remove the policies wherever it is applied")
+	}
+	generated, err := encodeAll(policies, nil)
 	if err != nil {
 		return nil, res, err
 	}
@@ -171,9 +182,10 @@ func filterInput(s *manifest.Stream, opts Options) ([]*yaml.RNode, []*manifest.O
 }
 
 // relevant tells the documents the filter must see: those that run pods, route to them
-// (Services, webhooks, APIServices), police them, or carry a config; and any object of a
-// kind helm-netpol generates, so that a name clash is found. Everything else is only
-// checked to be valid YAML and passes through as its bytes.
+// (Services, webhooks, APIServices), police them, or hold a key of helm-netpol's own
+// (helm-netpol.io/) anywhere; and any object of a kind helm-netpol generates, so that a
+// name clash is found. Everything else is only checked to be valid YAML and passes
+// through as its bytes.
 func relevant(n *yaml.RNode) bool {
 	if n.YNode().Kind != yaml.MappingNode {
 		return false
@@ -188,10 +200,9 @@ func relevant(n *yaml.RNode) bool {
 			return true
 		}
 	}
-	ann := n.GetAnnotations()
-	_, carrier := ann[manifest.AnnotationConfig]
-	_, generated := ann[manifest.AnnotationGeneratedFor]
-	return carrier || generated
+	// A key of helm-netpol's own anywhere: a config or a generated object's mark, or one
+	// in a place that is not read, which the filter reports.
+	return manifest.HasOwnKey(n.YNode())
 }
 
 // relevantKind tells the kinds that relevant keeps whatever they hold.

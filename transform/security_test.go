@@ -140,7 +140,7 @@ func corpusRuns(t *testing.T) []securityRun {
 }
 
 func TestSecurityProperties(t *testing.T) {
-	runs := fixtureRuns(t)
+	runs := append(fixtureRuns(t), issue16Runs(t)...)
 	if !testing.Short() {
 		runs = append(runs, corpusRuns(t)...)
 	}
@@ -156,9 +156,13 @@ func TestSecurityProperties(t *testing.T) {
 			}
 			_ = out
 			s := parseInput(t, r.input)
+			denies := map[string]string{}
 			for _, g := range res.Generated {
 				checkSelectsSomePods(t, g)
 				checkOpensDeclaredPorts(t, g, s, r.opts)
+				checkMarker(t, g, s)
+				checkPinsRelease(t, g, s)
+				checkOneDenyPerNamespace(t, g, r.opts, denies)
 				checked++
 			}
 		})
@@ -218,13 +222,13 @@ func asList(v any) []any { l, _ := v.([]any); return l }
 
 // workloadFor finds the input object a generated object was made for.
 func (s *inputStream) workloadFor(g *yaml.RNode) map[string]any {
-	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
+	m, ok := manifest.ParseMarker(g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	if !ok || m.Release != "" {
+		return nil
+	}
 	for _, o := range s.objects {
 		meta := at(o, "metadata")
-		if asStr(at(o, "apiVersion"))+"/"+asStr(at(o, "kind"))+"/"+asStr(at(meta, "name")) != ref {
-			continue
-		}
-		if ns := g.GetNamespace(); ns != "" && asStr(at(meta, "namespace")) != "" && asStr(at(meta, "namespace")) != ns {
+		if asStr(at(o, "apiVersion")) != m.APIVersion || asStr(at(o, "kind")) != m.Kind || asStr(at(meta, "name")) != m.Name || asStr(at(meta, "namespace")) != m.Namespace {
 			continue
 		}
 		return o
@@ -350,11 +354,9 @@ func positive(sel any) bool {
 // exempt tells whether a generated object may select every pod: the default-deny, and a
 // chart policy translated under rewrite.
 func exempt(g *yaml.RNode) bool {
-	ref := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
-	return strings.HasPrefix(ref, "release/") || strings.HasSuffix(strings.TrimSuffix(ref, "/"+lastSegment(ref)), "/NetworkPolicy")
+	m, _ := manifest.ParseMarker(g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	return m.Release != "" || m.Kind == "NetworkPolicy"
 }
-
-func lastSegment(s string) string { return s[strings.LastIndex(s, "/")+1:] }
 
 func toMap(t *testing.T, g *yaml.RNode) map[string]any {
 	t.Helper()
@@ -953,4 +955,110 @@ spec:
 	if !strings.Contains(err.Error(), "spec.selector") {
 		t.Fatalf("want an error at spec.selector; got %v", err)
 	}
+}
+
+// issue16Runs are inputs of issue 16 that render: a selector that mentions the release
+// label without pinning it, workloads with and without a namespace under --namespace, and
+// ClusterNetworkPolicies of namespaces and releases whose names share "-".
+func issue16Runs(t *testing.T) []securityRun {
+	t.Helper()
+	rel := map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}
+	exists := strings.Replace(workloadDoc("shop", "web", rel, ""), "    matchLabels:\n      app: \"web\"\n      app.kubernetes.io/instance: \"rel\"\n",
+		"    matchLabels:\n      app: \"web\"\n    matchExpressions: [{key: app.kubernetes.io/instance, operator: Exists}]\n", 1)
+	deny := "networkPolicy: {enabled: true, defaultDeny: {enabled: true}}"
+	cnp := "networkPolicy: {enabled: true, engine: clusterNetworkPolicy, defaultDeny: {enabled: true}}"
+	return []securityRun{
+		{name: "issue16 Exists on the release label", input: []byte(exists), opts: Options{Config: mustLayer(enabled, config.LevelFile, "--config test")}},
+		{name: "issue16 no namespace and --namespace", input: joinDocs(workloadDoc("", "a", map[string]string{"app": "a", "app.kubernetes.io/instance": "rel"}, ""), workloadDoc("shop", "b", map[string]string{"app": "b", "app.kubernetes.io/instance": "rel"}, "")),
+			opts: Options{Config: mustLayer(deny, config.LevelFile, "--config test"), Namespace: "shop", Release: "rel"}},
+		{name: "issue16 ClusterNetworkPolicy names", input: joinDocs(workloadDoc("a-b", "c-d", map[string]string{"app": "x", "app.kubernetes.io/instance": "e"}, ""), workloadDoc("a", "b-c-d", map[string]string{"app": "x", "app.kubernetes.io/instance": "e"}, "")),
+			opts: Options{Config: mustLayer(cnp, config.LevelFile, "--config test")}},
+	}
+}
+
+// checkMarker is property (e): a generated object is of a kind helm-netpol writes, and its
+// helm-netpol.io/generated-for names a release, or an object of the input with its
+// namespace.
+func checkMarker(t *testing.T, g *yaml.RNode, s *inputStream) {
+	t.Helper()
+	o := manifest.NewObject(g)
+	v := g.GetAnnotations()[manifest.AnnotationGeneratedFor]
+	m, ok := manifest.ParseMarker(v)
+	switch {
+	case !manifest.GeneratedKind(o.APIVersion, o.Kind):
+		t.Errorf("%s: helm-netpol does not write this kind", o.ID())
+	case !ok:
+		t.Errorf("%s: helm-netpol.io/generated-for %q does not parse", o.ID(), v)
+	case m.Release != "":
+	case s.workloadFor(g) == nil && m.Kind != "NetworkPolicy":
+		t.Errorf("%s: helm-netpol.io/generated-for %q names no object of the input", o.ID(), v)
+	}
+}
+
+// checkPinsRelease is property (f): an allowlist for a workload whose pods carry the
+// release label selects only pods of that release.
+func checkPinsRelease(t *testing.T, g *yaml.RNode, s *inputStream) {
+	t.Helper()
+	w := s.workloadFor(g)
+	if w == nil || exempt(g) {
+		return
+	}
+	release, ok := podLabels(w)[manifest.LabelInstance]
+	if !ok {
+		return
+	}
+	m := toMap(t, g)
+	pins := func(sel any) bool {
+		if asStr(at(sel, "matchLabels", manifest.LabelInstance)) == release {
+			return true
+		}
+		for _, e := range asList(at(sel, "matchExpressions")) {
+			if vs := asList(at(e, "values")); asStr(at(e, "key")) == manifest.LabelInstance && asStr(at(e, "operator")) == "In" && len(vs) == 1 && asStr(vs[0]) == release {
+				return true
+			}
+		}
+		return false
+	}
+	var ok2 bool
+	switch asStr(m["apiVersion"]) + " " + asStr(m["kind"]) {
+	case "networking.k8s.io/v1 NetworkPolicy":
+		ok2 = pins(at(m, "spec", "podSelector"))
+	case "cilium.io/v2 CiliumNetworkPolicy":
+		ok2 = pins(at(m, "spec", "endpointSelector"))
+	case "projectcalico.org/v3 NetworkPolicy":
+		ok2 = strings.Contains(asStr(at(m, "spec", "selector")), manifest.LabelInstance+" == '"+release+"'")
+	case "policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy":
+		ok2 = pins(at(m, "spec", "subject", "pods", "podSelector"))
+	}
+	if !ok2 {
+		t.Errorf("%s: the pods of %s carry %s: %s, and its selector lets other releases' pods through", manifest.NewObject(g).ID(), g.GetAnnotations()[manifest.AnnotationGeneratedFor], manifest.LabelInstance, release)
+	}
+}
+
+// checkOneDenyPerNamespace is property (g): one default-deny per namespace it lands in (a
+// policy without a namespace lands in --namespace), and none in the namespaces no release
+// owns.
+func checkOneDenyPerNamespace(t *testing.T, g *yaml.RNode, opts Options, seen map[string]string) {
+	t.Helper()
+	m, _ := manifest.ParseMarker(g.GetAnnotations()[manifest.AnnotationGeneratedFor])
+	if m.Release == "" {
+		return
+	}
+	o := manifest.NewObject(g)
+	ns := o.Namespace
+	if ns == "" {
+		ns = m.Namespace
+	}
+	if ns == "" {
+		ns = opts.Namespace
+	}
+	switch ns {
+	case "kube-system", "kube-public", "kube-node-lease":
+		t.Errorf("%s: a default-deny in %s", o.ID(), ns)
+	}
+	key := ns + "/" + m.Release
+	if other, ok := seen[key]; ok && ns != "" {
+		t.Errorf("%s and %s: two default-denies of release %s land in namespace %s", other, o.ID(), m.Release, ns)
+	}
+	seen[key] = o.ID()
 }

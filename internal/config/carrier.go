@@ -1,6 +1,9 @@
 package config
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/helm-netpol/helm-netpol/internal/findings"
@@ -55,4 +58,67 @@ func ReadCarrier(o *manifest.Object, fs *findings.List) (layers []*Layer, remove
 		read(o.TemplatePath(), strings.Join(o.TemplatePath(), ".")+".metadata.annotations["+manifest.AnnotationConfig+"]")
 	}
 	return layers, removed
+}
+
+// ownAnnotations are the annotations of helm-netpol's own, and the places it reads each.
+var ownAnnotations = []string{manifest.AnnotationConfig, manifest.AnnotationGeneratedFor, manifest.AnnotationRuleOrigins, manifest.AnnotationOrigin}
+
+// calicoRuleAnnotations is where a Calico rule of a generated object carries its origin.
+var calicoRuleAnnotations = regexp.MustCompile(`^spec\.(ingress|egress)\[[0-9]+\]\.metadata\.annotations$`)
+
+// readsOwnKey tells whether helm-netpol reads a key of its own where it is.
+func readsOwnKey(o *manifest.Object, k manifest.OwnKey) bool {
+	switch k.Key {
+	case manifest.AnnotationConfig:
+		return k.Path == "metadata.annotations" || o.IsWorkload() && o.TemplatePath() != nil && k.Path == strings.Join(o.TemplatePath(), ".")+".metadata.annotations"
+	case manifest.AnnotationGeneratedFor, manifest.AnnotationRuleOrigins:
+		return k.Path == "metadata.annotations" && manifest.GeneratedKind(o.APIVersion, o.Kind)
+	case manifest.AnnotationOrigin:
+		return o.Group() == "projectcalico.org" && manifest.GeneratedKind(o.APIVersion, o.Kind) && calicoRuleAnnotations.MatchString(k.Path)
+	}
+	return false
+}
+
+// configPlaces says where helm-netpol reads a config, for an object's messages.
+func configPlaces(o *manifest.Object) string {
+	if o.IsWorkload() && o.TemplatePath() != nil {
+		return fmt.Sprintf("helm-netpol reads %s in metadata.annotations of any object (release-wide), and in %s.metadata.annotations of a %s (this workload's pods)", manifest.AnnotationConfig, strings.Join(o.TemplatePath(), "."), o.Kind)
+	}
+	return fmt.Sprintf("helm-netpol reads %s in metadata.annotations of any object (release-wide), and in the pod template's annotations of a workload (spec.template.metadata.annotations; a CronJob's spec.jobTemplate.spec.template.metadata.annotations)", manifest.AnnotationConfig)
+}
+
+// CheckOwnKeys refuses every key of helm-netpol's own prefix (helm-netpol.io/, in any
+// case) that helm-netpol does not read where it is: an unknown one (helm-netpol.io/configs,
+// helm-netpol.io/Config), or a known one in a place that is not read (a config on a
+// CronJob's spec.jobTemplate.metadata.annotations, in labels, in a ConfigMap's data).
+// Ignored, it would leave the workloads it was meant for without the policy it asks for.
+func CheckOwnKeys(o *manifest.Object, fs *findings.List) {
+	for _, k := range manifest.OwnKeys(o.Node.YNode()) {
+		if readsOwnKey(o, k) {
+			continue
+		}
+		where := k.Path + "[" + k.Key + "]"
+		if k.Path == "" {
+			where = k.Key
+		}
+		switch {
+		case slices.Contains(ownAnnotations, k.Key) && k.Key != manifest.AnnotationConfig:
+			fs.Errorf(o.ID(), where, "helm-netpol writes %s on the policies it generates only (NetworkPolicy, CiliumNetworkPolicy, Calico NetworkPolicy, ClusterNetworkPolicy), and does not read it here: remove it", k.Key)
+		case k.Key == manifest.AnnotationConfig:
+			fs.Errorf(o.ID(), where, "helm-netpol does not read a config here, so it would be ignored: move it; %s", configPlaces(o))
+		default:
+			meant := ""
+			best := -1
+			for _, a := range ownAnnotations {
+				if d := editDistance(strings.ToLower(k.Key), a); best < 0 || d < best {
+					meant, best = a, d
+				}
+			}
+			hint := ""
+			if best <= 3 {
+				hint = " (did you mean " + meant + "?)"
+			}
+			fs.Errorf(o.ID(), where, "not an annotation helm-netpol knows%s, so it would be ignored: %s", hint, configPlaces(o))
+		}
+	}
 }

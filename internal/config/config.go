@@ -180,7 +180,8 @@ func (l *Layer) Source() string {
 const maxConfigNodes = 100000
 
 // ParseLayer decodes one config document strictly: every unknown key and every value of the
-// wrong type is reported with its field path. When only such shapes are wrong, the layer
+// wrong type is reported with its field path, in the engines' passthrough rules too (checked
+// against their CRDs' schemas). When only such shapes are wrong, the layer
 // comes back beside the error, without them, so that the caller can still check what the
 // rest means and report that too.
 func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) {
@@ -209,7 +210,9 @@ func ParseLayer(text []byte, level Level, object, where string) (*Layer, error) 
 		return nil, fmt.Errorf("must be a mapping with a networkPolicy key, not %s", aTypeName(v))
 	}
 	l := &Layer{Level: level, Object: object, Where: where, Tree: tree}
-	if errs, _ := CheckShape(tree, reflect.TypeFor[Values](), "", &l.Pruned); len(errs) > 0 {
+	errs, _ := CheckShape(tree, reflect.TypeFor[Values](), "", &l.Pruned)
+	errs = append(errs, checkPassthrough(tree, &l.Pruned)...)
+	if len(errs) > 0 {
 		return l, errors.Join(errs...)
 	}
 	return l, nil

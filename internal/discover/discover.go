@@ -3,6 +3,7 @@ package discover
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,11 +117,13 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 	} else {
 		selector = selector.DeepCopy()
 	}
-	if rel, ok := tpl.Labels[manifest.LabelInstance]; ok && !selectsKey(selector, manifest.LabelInstance) {
+	if rel, ok := tpl.Labels[manifest.LabelInstance]; ok && !pinsValue(selector, manifest.LabelInstance, rel) {
 		if selector.MatchLabels == nil {
 			selector.MatchLabels = map[string]string{}
 		}
-		selector.MatchLabels[manifest.LabelInstance] = rel
+		if _, set := selector.MatchLabels[manifest.LabelInstance]; !set {
+			selector.MatchLabels[manifest.LabelInstance] = rel
+		}
 	}
 	if selectsSomeLabel(selector) {
 		w.Selector = selector
@@ -191,12 +194,15 @@ func selectsSomeLabel(s *metav1.LabelSelector) bool {
 	return false
 }
 
-func selectsKey(s *metav1.LabelSelector, key string) bool {
-	if _, ok := s.MatchLabels[key]; ok {
+// pinsValue tells whether a selector selects only pods whose label key has the value:
+// matchLabels says so, or an In expression with that one value. Exists, NotIn, or In with
+// other values beside it, let other releases' pods through.
+func pinsValue(s *metav1.LabelSelector, key, value string) bool {
+	if v, ok := s.MatchLabels[key]; ok && v == value {
 		return true
 	}
 	for _, e := range s.MatchExpressions {
-		if e.Key == key {
+		if e.Key == key && e.Operator == metav1.LabelSelectorOpIn && len(e.Values) > 0 && !slices.ContainsFunc(e.Values, func(v string) bool { return v != value }) {
 			return true
 		}
 	}
@@ -433,7 +439,10 @@ func decodeObject(o *manifest.Object) *decoded {
 			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
 		}
 	case o.Kind == "NetworkPolicy" && o.APIVersion == "networking.k8s.io/v1":
-		if _, ours := o.Annotations()[manifest.AnnotationGeneratedFor]; ours {
+		// An allowlist or default-deny an earlier run generated is not the chart's; a
+		// rewrite's translation is read as a chart policy all the same, since a forged mark
+		// must not exempt a policy from the widening check.
+		if m, ok := manifest.ParseMarker(o.Annotations()[manifest.AnnotationGeneratedFor]); ok && (m.Release != "" || manifest.IsWorkloadKind(m.Kind)) {
 			return dec
 		}
 		dec.policy = &networkingv1.NetworkPolicy{}

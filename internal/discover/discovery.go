@@ -42,20 +42,38 @@ type Discovery struct {
 	WorkloadsIn *nsIndex[*Workload]
 }
 
-// selectorPair is the pair a Service is filed under in servicesIn: the first key of its
-// selector and its value. Pods the Service selects carry every pair of the selector, so
-// they carry this one. A Service without a selector selects no pods and is not filed.
-func SelectorPair(s *Service) map[string]string {
-	if len(s.Spec.Selector) == 0 {
-		return nil
-	}
-	first, found := "", false
-	for k := range s.Spec.Selector {
-		if !found || k < first {
-			first, found = k, true
+// SelectorPairs returns the pair each of services is filed under in an index of them: of
+// the pairs of its selector, the one fewest of the services in its namespace (namespace
+// gives it) have in theirs, the first key on a tie. Pods the Service selects carry every
+// pair of the selector, so they carry this one; and a pair that every Service of a release
+// shares (app.kubernetes.io/instance) is passed over for the one that tells the Service
+// apart, so that looking up the Services of one workload does not go through them all. A
+// Service without a selector selects no pods and is not filed.
+func SelectorPairs(services []*Service, namespace func(*Service) string) func(*Service) map[string]string {
+	count := map[nsPair]int{}
+	for _, s := range services {
+		for k, v := range s.Spec.Selector {
+			count[nsPair{namespace(s), k, v}]++
 		}
 	}
-	return map[string]string{first: s.Spec.Selector[first]}
+	return func(s *Service) map[string]string {
+		ns := namespace(s)
+		best, found := "", false
+		for k, v := range s.Spec.Selector {
+			if !found {
+				best, found = k, true
+				continue
+			}
+			c, b := count[nsPair{ns, k, v}], count[nsPair{ns, best, s.Spec.Selector[best]}]
+			if c < b || c == b && k < best {
+				best = k
+			}
+		}
+		if !found {
+			return nil
+		}
+		return map[string]string{best: s.Spec.Selector[best]}
+	}
 }
 
 func addPort(ports []RolePort, p RolePort) []RolePort {

@@ -2,6 +2,8 @@ package discover
 
 import (
 	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // nsIndex holds items by the namespace they are in, so that matching a workload against
@@ -13,8 +15,9 @@ type nsIndex[T any] struct {
 	known   map[string][]int // positions in all
 	unknown []int
 	// pairs holds the positions of the items by namespace ("" where it is not known) and
-	// label pair, when byPairs has filled it.
+	// label pair, and keys by namespace and label key, when byPairs has filled them.
 	pairs map[nsPair][]int
+	keys  map[nsPair][]int // value ""
 }
 
 type nsPair struct{ ns, key, value string }
@@ -36,36 +39,72 @@ func NewNSIndex[T any](items []T, namespace func(T) string) *nsIndex[T] {
 // namespace of many workloads looks at the few that share a pair, not at all of them.
 func (x *nsIndex[T]) ByPairs(namespace func(T) string, pairsOf func(T) map[string]string) *nsIndex[T] {
 	x.pairs = map[nsPair][]int{}
+	x.keys = map[nsPair][]int{}
 	for i, it := range x.all {
 		ns := namespace(it)
 		for k, v := range pairsOf(it) {
 			p := nsPair{ns, k, v}
 			x.pairs[p] = append(x.pairs[p], i)
+			x.keys[nsPair{ns, k, ""}] = append(x.keys[nsPair{ns, k, ""}], i)
 		}
 	}
 	return x
 }
 
-// carrying returns, in stream order, the items that may be in namespace ns and carry
-// every pair of want, and maybe some that do not: the items filed under the pair of want
-// that fewest items have, which the caller checks in full. Without a pair to go by (or a
-// namespace), it returns what in returns.
-func (x *nsIndex[T]) Carrying(ns string, want map[string]string) []T {
-	if ns == "" || len(want) == 0 {
+// selecting returns, in stream order, the items that may be in namespace ns and that the
+// selector may select, and maybe some that it does not, which the caller checks in full:
+// of what each requirement of the selector says an item must carry (a matchLabels pair,
+// one of the values of an In, the key of an Exists), the items that carry the rarest. A
+// selector of only NotIn and DoesNotExist (or none) has nothing to go by, and gets what in
+// returns; so does an unknown namespace.
+func (x *nsIndex[T]) Selecting(ns string, sel *metav1.LabelSelector) []T {
+	if ns == "" || sel == nil {
 		return x.In(ns)
 	}
-	var best []int
-	first := true
-	for k, v := range want {
-		a, b := x.pairs[nsPair{ns, k, v}], x.pairs[nsPair{"", k, v}]
-		if first || len(a)+len(b) < len(best) {
-			best, first = merge(a, b), false
+	// The candidates are counted before any list is merged, so that a requirement every
+	// item meets costs nothing unless it is the only one.
+	type candidate struct{ lists [][]int }
+	var best *candidate
+	bestLen := 0
+	consider := func(c *candidate) {
+		n := 0
+		for _, l := range c.lists {
+			n += len(l)
 		}
-		if len(best) == 0 {
-			break
+		if best == nil || n < bestLen {
+			best, bestLen = c, n
 		}
 	}
-	return x.At(best)
+	for k, v := range sel.MatchLabels {
+		consider(&candidate{[][]int{x.pairs[nsPair{ns, k, v}], x.pairs[nsPair{"", k, v}]}})
+	}
+	for _, e := range sel.MatchExpressions {
+		switch e.Operator {
+		case metav1.LabelSelectorOpIn:
+			c := &candidate{}
+			values := slices.Clone(e.Values)
+			slices.Sort(values)
+			for _, v := range slices.Compact(values) {
+				c.lists = append(c.lists, x.pairs[nsPair{ns, e.Key, v}], x.pairs[nsPair{"", e.Key, v}])
+			}
+			consider(c)
+		case metav1.LabelSelectorOpExists:
+			consider(&candidate{[][]int{x.keys[nsPair{ns, e.Key, ""}], x.keys[nsPair{"", e.Key, ""}]}})
+		}
+	}
+	if best == nil {
+		return x.In(ns)
+	}
+	var pos []int
+	for _, l := range best.lists {
+		pos = merge(pos, l)
+	}
+	return x.At(slices.Compact(pos))
+}
+
+// carrying is selecting for a selector of matchLabels want.
+func (x *nsIndex[T]) Carrying(ns string, want map[string]string) []T {
+	return x.Selecting(ns, &metav1.LabelSelector{MatchLabels: want})
 }
 
 // filedUnder returns, in stream order, the items that may be in namespace ns and are filed

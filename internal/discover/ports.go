@@ -22,7 +22,7 @@ func (d *Discovery) NamespaceOf(namespace string) string {
 // index files what discovery found by namespace; it runs once discovery is done.
 func (d *Discovery) Index() {
 	svcNS := func(s *Service) string { return d.NamespaceOf(s.Namespace) }
-	d.servicesIn = NewNSIndex(d.services, svcNS).ByPairs(svcNS, SelectorPair)
+	d.servicesIn = NewNSIndex(d.services, svcNS).ByPairs(svcNS, SelectorPairs(d.services, svcNS))
 	refNS := func(r serviceRef) string { return d.NamespaceOf(r.Namespace) }
 	d.webhooksIn = NewNSIndex(d.webhooks, refNS)
 	d.apisIn = NewNSIndex(d.apis, refNS)

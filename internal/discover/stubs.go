@@ -1,8 +1,6 @@
 package discover
 
 import (
-	"strings"
-
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
 )
 
@@ -20,25 +18,11 @@ func StubForDiscovery(o *manifest.Object) (any, bool) {
 	return dec, true
 }
 
-// ownAnnotations tells whether an object has a helm-netpol.io/ annotation on its metadata
-// or on its pod template's: a config, which the filter takes out (so it writes the document
-// anew), or the mark of what an earlier run generated (which the filter may write again).
-// It reads the parsed keys, so that an escape in a quoted key cannot hide one.
+// ownAnnotations tells whether an object holds a key of helm-netpol's own prefix
+// anywhere: a config, which the filter takes out (so it writes the document anew), the
+// mark of what an earlier run generated (which the filter may write again), or a key in a
+// place that is not read, which the filter reports. It reads the parsed keys, so that an
+// escape in a quoted key cannot hide one.
 func ownAnnotations(o *manifest.Object) bool {
-	for _, p := range o.MetadataPaths() {
-		meta := o.Node.YNode()
-		for _, key := range p {
-			meta = manifest.MappingValue(meta, key)
-		}
-		ann := manifest.MappingValue(meta, "annotations")
-		if ann == nil {
-			continue
-		}
-		for i := 0; i < len(ann.Content); i += 2 {
-			if strings.HasPrefix(ann.Content[i].Value, "helm-netpol.io/") {
-				return true
-			}
-		}
-	}
-	return false
+	return manifest.HasOwnKey(o.Node.YNode())
 }

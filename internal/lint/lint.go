@@ -10,6 +10,7 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/findings"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 )
 
@@ -17,6 +18,8 @@ import (
 type Linter struct {
 	FS *findings.List
 	D  *discover.Discovery
+	// Release is the release's name, when --release or the pods' labels say it.
+	Release string
 }
 
 // lint runs the safety checks that need the whole plan: each refuses a render that would
@@ -30,8 +33,23 @@ func (l *Linter) Lint(covered []*plan.Coverage) {
 		l.lintOverlap(c, hooks)
 		l.lintAddressFamilies(c)
 		l.lintApiserverClusterIP(c)
+		l.lintUnlabelledRelease(c)
 	}
 	l.warnHookOverlaps(hooks)
+}
+
+// lintUnlabelledRelease warns of a workload of a known release whose pods do not carry
+// the release label: its allowlist selects pods by their other labels alone, and so also
+// the pods of another release of the same chart in the namespace, which get its openings.
+// A Job selected by its own name (it has no pod labels) is told apart by that name.
+func (l *Linter) lintUnlabelledRelease(c *plan.Coverage) {
+	if l.Release == "" || c.W.Release != "" {
+		return
+	}
+	if c.W.Selector != nil && c.W.Selector.MatchLabels[manifest.LabelJobName] == c.W.Name {
+		return // a Job's own name: no other Job in the namespace has it
+	}
+	l.FS.Warnf(c.W.ID(), c.W.SelectorField(), "the pods carry no %s label, so the policy selects them by their other labels alone, and also selects the pods of any other release of this chart in the namespace (this release is %s): label the pod template with %s: %s", manifest.LabelInstance, l.Release, manifest.LabelInstance, l.Release)
 }
 
 // lintDNS refuses egress that allows DNS on UDP only: large answers and retries use TCP,

@@ -3,6 +3,8 @@ package manifest
 // The annotations and labels helm-netpol reads or writes: its own API, and the ones of
 // Helm and Kubernetes it relies on.
 const (
+	// OwnPrefix starts every annotation of helm-netpol's own.
+	OwnPrefix = "helm-netpol.io/"
 	// AnnotationConfig carries a config, on a workload, its pod template or any object.
 	AnnotationConfig = "helm-netpol.io/config"
 	// AnnotationGeneratedFor marks a generated object with what it was generated for.

@@ -60,8 +60,12 @@ type scanner struct {
 	tracked     bool
 	single      bool // the open quoted scalar is single-quoted
 	blockIndent int  // the open block scalar's content column, -1 until known
-	rootKeys    []string
-	metaKeys    []string
+	// The keys seen of the mappings whose keys decide whether a document matters: one
+	// seen twice sends the document to the parser, which refuses it (checkHeadKeys).
+	rootKeys []string
+	metaKeys []string
+	annKeys  []string // metadata.annotations'
+	specKeys []string
 }
 
 // quickScan scans a document. ok is false when the document is outside the subset the
@@ -318,6 +322,9 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 			want, child = valueMap, pathLabels
 		}
 	case pathAnnotations:
+		if seen(&s.annKeys, key) {
+			return false
+		}
 		want = valueString
 		switch string(key) {
 		case AnnotationHook:
@@ -328,6 +335,9 @@ func (s *scanner) entry(key []byte, value []byte) bool {
 	case pathLabels:
 		want = valueString
 	case pathSpec:
+		if seen(&s.specKeys, key) {
+			return false
+		}
 		if string(key) == "conversion" {
 			s.h.Conversion = true
 		}

@@ -351,6 +351,9 @@ func CheckDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNo
 	if n.YNode().Kind != yaml.MappingNode {
 		return nil
 	}
+	if err := checkHeadKeys(n.YNode(), firstLine); err != nil {
+		return err
+	}
 	if err := checkMetadata(n, firstLine); err != nil {
 		return err
 	}
@@ -366,6 +369,9 @@ func CheckDocument(n *yaml.RNode, raw []byte, firstLine int, keep func(*yaml.RNo
 		it := yaml.NewRNode(item)
 		if item.Kind != yaml.MappingNode {
 			continue
+		}
+		if err := checkHeadKeys(item, firstLine); err != nil {
+			return fmt.Errorf("items[%d]: %w", i, err)
 		}
 		if err := checkMetadata(it, firstLine); err != nil {
 			return fmt.Errorf("items[%d]: %w", i, err)
@@ -514,6 +520,42 @@ func nodeKind(n *yaml.Node) string {
 		return "alias"
 	}
 	return "scalar"
+}
+
+// headPaths are the mappings whose keys decide whether a document matters to helm-netpol:
+// its kind and apiVersion, its annotations (a config, a generated object), a CRD's
+// conversion webhook.
+var headPaths = [][]string{nil, {"metadata"}, {"metadata", "annotations"}, {"spec"}, {"spec", "conversion"}}
+
+// checkHeadKeys refuses a key that appears twice in the mappings that decide whether the
+// document matters (headPaths), before that is decided: read with the first of two kinds,
+// a document Kubernetes reads as a Deployment would pass through as a ServiceAccount, and
+// the workload would get no policy. The rest of a document is checked only where
+// helm-netpol reads it (checkDuplicateKeys).
+func checkHeadKeys(root *yaml.Node, firstLine int) error {
+	var errs []error
+	for _, path := range headPaths {
+		m := root
+		for _, key := range path {
+			m = MappingValue(m, key)
+		}
+		if m == nil || m.Kind != yaml.MappingNode {
+			continue
+		}
+		seen := make(map[string]*yaml.Node, len(m.Content)/2)
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k := m.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if first, dup := seen[k.Value]; dup {
+				errs = append(errs, fmt.Errorf("malformed YAML: line %d: key %q appears twice (first on line %d): Kubernetes would take the last value, so remove one", firstLine+k.Line-1, k.Value, firstLine+first.Line-1))
+				continue
+			}
+			seen[k.Value] = k
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // checkDuplicateKeys refuses a mapping that has a key twice. Kubernetes' YAML reader takes

@@ -127,9 +127,27 @@ func ObjectName(parts ...string) string {
 		return name
 	}
 	// Too long, or changed (a.b and a-b would meet): the hash keeps them apart.
+	return hashedName(name, parts)
+}
+
+// hashedName is name, cut to leave room, and a hash of the parts it was joined from.
+func hashedName(name string, parts []string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	h := hex.EncodeToString(sum[:])[:10]
 	return strings.TrimRight(name[:min(len(name), maxNameLength-len(h)-1)], "-") + "-" + h
+}
+
+// ScopedName is the name of a cluster-scoped object about a namespaced one: the namespace
+// and the name, joined. Joined plainly, namespace a-b and name c would meet namespace a and
+// name b-c (two releases' policies, one overwriting the other): the plain join is kept only
+// when the namespace has no "-", so that its first "-" tells where the namespace ends, and
+// the name takes the hash of both parts otherwise.
+func ScopedName(namespace, name string) string {
+	plain := ObjectName(namespace, name)
+	if !strings.Contains(namespace, "-") || plain != strings.Join([]string{namespace, name}, "-") {
+		return plain // plain and unambiguous, or hashed already
+	}
+	return hashedName(plain, []string{namespace, name})
 }
 
 // allowlistName is the stable name of a workload's allowlist.

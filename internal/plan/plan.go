@@ -369,35 +369,77 @@ func ReachesApiserver(rules []Rule, by Addresses) (p443, p6443 bool) {
 	return p443, p6443
 }
 
-// planDenies plans one default-deny per namespace whose covered workloads ask for it.
+// systemNamespaces are shared by the cluster's own components, and no release owns them.
+var systemNamespaces = map[string]string{
+	"kube-system":     "CoreDNS (every pod's name resolution), kube-proxy, metrics-server, the CNI's and the cloud provider's agents and whatever else runs there",
+	"kube-public":     "the namespace belongs to the cluster (its bootstrap information), and every pod that other releases or operators run there would be denied",
+	"kube-node-lease": "the namespace belongs to the cluster (the nodes' heartbeats), and every pod that other releases or operators run there would be denied",
+}
+
+// denyGroup is the covered workloads that ask for a default-deny in one namespace: the
+// one their objects land in, whether they name it or leave it to Helm's release namespace.
+type denyGroup struct {
+	landing   string // the namespace, "" when neither the stream nor the flags say it
+	namespace string // the namespace the stream names for it, "" when it names none
+	covered   []*Coverage
+}
+
+// planDenies plans one default-deny per namespace whose covered workloads ask for it: per
+// namespace the objects will land in, so that a workload without a namespace and one in
+// --namespace get one deny between them.
 func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook bool) []*Policy {
-	byNS := map[string][]*Coverage{}
+	groups := map[string]*denyGroup{}
 	for _, c := range covered {
-		if c.Config.NetworkPolicy.DefaultDeny.Enabled {
-			byNS[c.W.Namespace] = append(byNS[c.W.Namespace], c)
+		if !c.Config.NetworkPolicy.DefaultDeny.Enabled {
+			continue
 		}
+		landing := pl.scopeNamespace(c.W.Namespace, c.Config)
+		g := groups[landing]
+		if g == nil {
+			g = &denyGroup{landing: landing}
+			groups[landing] = g
+		}
+		if c.W.Namespace != "" {
+			g.namespace = c.W.Namespace
+		}
+		g.covered = append(g.covered, c)
 	}
-	if len(byNS) == 0 || !nonHook {
+	if len(groups) == 0 || !nonHook {
 		return nil
 	}
 	if release == "" {
 		pl.FS.Errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
 		return nil
 	}
+	if g := groups[""]; g != nil && len(groups) > 1 {
+		var named []string
+		for _, ns := range config.SortedKeys(groups) {
+			if ns != "" {
+				named = append(named, ns)
+			}
+		}
+		pl.FS.Errorf(nsLabel(""), "networkPolicy.defaultDeny", "%s and other covered workloads leave their namespace to the release's, which is not known, while others are in %s: if the release is installed in one of those, two default-denies named %s land in it; pass --namespace NS (or set networkPolicy.namespace)", g.covered[0].W.ID(), strings.Join(named, ", "), denyName(release))
+		return nil
+	}
 	var out []*Policy
-	for _, ns := range config.SortedKeys(byNS) {
-		cs := byNS[ns]
+	for _, landing := range config.SortedKeys(groups) {
+		g := groups[landing]
+		cs := g.covered
 		first := cs[0]
+		if what, ok := systemNamespaces[landing]; ok {
+			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "no single release owns %s, and a default-deny there would cut off every pod that this release's allowlists do not cover: %s; turn networkPolicy.defaultDeny.enabled off for this release (its allowlists stay), or install it in a namespace of its own", landing, what)
+			continue
+		}
 		p := &Policy{
 			Name:      denyName(release),
-			Namespace: ns,
-			For:       "release/" + release,
+			Namespace: g.namespace,
+			For:       manifest.ReleaseRef(g.namespace, release),
 			Deny:      true,
 			Engine:    first.Config.EngineOrDefault(),
 			Staged:    first.Config.NetworkPolicy.Staged,
 			Order:     denyOrder(first.Config),
 
-			ScopeNamespace: pl.scopeNamespace(ns, first.Config),
+			ScopeNamespace: landing,
 		}
 		egressOn := 0
 		for _, c := range cs {
@@ -422,7 +464,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 					off = append(off, c.W.ID())
 				}
 			}
-			pl.FS.Errorf(nsLabel(ns), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
 		}
 		// Helm 3 post-renders the release without its hooks; a stream in its framing that
 		// holds a hook is not that (helm template's output, say), and the hooks there get
@@ -432,7 +474,7 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 			if p.Staged {
 				blocks = "the staged default-deny reports them as denied, and blocks them once enforced"
 			}
-			pl.FS.Warnf(nsLabel(ns), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and %s", blocks)
+			pl.FS.Warnf(nsLabel(landing), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and %s", blocks)
 		}
 		out = append(out, p)
 	}
@@ -462,7 +504,7 @@ func ChartSelections(d *discover.Discovery, covered []*Coverage, chart []*discov
 		spec := &cp.Policy.Spec
 		sel := discover.AsSelector(&spec.PodSelector) // once, not once per covered workload
 		var cs []*Coverage
-		for _, c := range coveredIn.Carrying(d.NamespaceOf(cp.Namespace), spec.PodSelector.MatchLabels) {
+		for _, c := range coveredIn.Selecting(d.NamespaceOf(cp.Namespace), &spec.PodSelector) {
 			if discover.SameNamespace(cp.Namespace, c.W.Namespace, d.Namespace) && c.W.Matches(sel) {
 				cs = append(cs, c)
 			}
@@ -512,7 +554,7 @@ func Overlapping(d *discover.Discovery, c *Coverage) []*discover.Workload {
 		return nil
 	}
 	var out []*discover.Workload
-	for _, w := range d.WorkloadsIn.Carrying(d.NamespaceOf(c.W.Namespace), c.W.Selector.MatchLabels) {
+	for _, w := range d.WorkloadsIn.Selecting(d.NamespaceOf(c.W.Namespace), c.W.Selector) {
 		if w != c.W && discover.SameNamespace(w.Namespace, c.W.Namespace, d.Namespace) && w.Matches(sel) {
 			out = append(out, w)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/helm-netpol/helm-netpol/internal/engine"
+	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/trace"
 )
 
@@ -365,9 +366,10 @@ var roles = []string{"webhook", "metrics", "gate", "otherPorts"}
 
 // roleOf is the role whose narrowed rule, in the policy generated for w, opens the port.
 func (v *Verifier) roleOf(w *trace.Workload, port int, protocol string) string {
-	suffix := "/" + w.Kind + "/" + w.Name
 	for _, o := range v.Objects {
-		if o.GeneratedFor == "" || !strings.HasSuffix(o.GeneratedFor, suffix) || !o.ClusterScoped && v.ns(o.Namespace) != v.ns(w.Namespace) {
+		m, ok := manifest.ParseMarker(o.GeneratedFor)
+		if !ok || m.Kind != w.Kind || m.Name != w.Name || m.Namespace != "" && v.ns(m.Namespace) != v.ns(w.Namespace) ||
+			!o.ClusterScoped && v.ns(o.Namespace) != v.ns(w.Namespace) {
 			continue
 		}
 		for _, r := range o.Ingress {

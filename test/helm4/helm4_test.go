@@ -28,9 +28,9 @@ const (
 	releaseName = "ctrl"
 	namespace   = "ctrl-system"
 
-	deploymentRef = "apps/v1/Deployment/ctrl-controller"
-	hookJobRef    = "batch/v1/Job/ctrl-controller-preflight"
-	releaseRef    = "release/ctrl"
+	deploymentRef = "apps/v1/Deployment/ctrl-system/ctrl-controller"
+	hookJobRef    = "batch/v1/Job/ctrl-system/ctrl-controller-preflight"
+	releaseRef    = "release/ctrl-system/ctrl"
 
 	// Helm 4's own bookkeeping annotation between its render and the post-renderer.
 	filenameAnnotation = "postrenderer.helm.sh/postrender-filename"

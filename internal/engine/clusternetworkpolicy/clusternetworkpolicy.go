@@ -38,7 +38,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	if ns == "" {
 		return nil, errors.New("a ClusterNetworkPolicy is cluster-scoped and selects the namespace it is about by name, and no namespace is known: set networkPolicy.namespace, or pass --namespace")
 	}
-	meta.Name = plan.ObjectName(ns, p.Name)
+	meta.Name = plan.ScopedName(ns, p.Name)
 	meta.Namespace = ""
 	own := metav1.LabelSelector{MatchLabels: map[string]string{manifest.LabelNamespaceName: ns}}
 	cnp := &cnpv1alpha2.ClusterNetworkPolicy{
