@@ -21,8 +21,9 @@ import (
 //	sh       commands, run as printed (bash, -e -o pipefail); the exit status must be 0
 //	console  "$ " commands (a line ending in \ continues), each followed by its output
 //	         (stdout and stderr), which must match; a line "..." matches any lines, and
-//	         "..." within a line any text (a temporary path, say). A command may fail
-//	         only if the next one is "echo $?", which shows the status
+//	         "..." within a line any text (a temporary path, say); blanks at the end
+//	         of a line do not count. A command may fail only if the next one is
+//	         "echo $?", which shows the status
 //	yaml     not run; but a block whose first line is "# <relative path>.yaml" is written
 //	         to that file before the blocks after it run, so the commands use the very
 //	         files the page shows
@@ -31,14 +32,14 @@ import (
 //
 // A fence without an info string is an error: every block says what it is. helm3 and
 // helm4 are the pinned Helm 3 and Helm 4 (scripts/tools.sh), helm3 with a data home of its
-// own ($HOME/.local/share/helm3, unless HELM_DATA_HOME is set); "helm" is not on PATH, so
-// a runnable block cannot leave the reader guessing which Helm it means.
+// own ($HOME/.local/share/helm3, unless HELM_DATA_HOME is set). A runnable block that
+// calls plain helm is an error: it would leave the reader guessing which Helm it means.
 
 // runElsewhere are commands of the docs that TestDocs does not run, because they are the
 // test suite this test is part of (scripts/test.sh runs each; .ci/run runs it).
 var runElsewhere = map[string]bool{
-	"scripts/test.sh":                 true,
-	"scripts/e2e.sh":                  true,
+	"scripts/test.sh":                  true,
+	"scripts/e2e.sh":                   true,
 	"(cd test/helm4 && go test ./...)": true,
 }
 
@@ -122,6 +123,7 @@ func TestDocs(t *testing.T) {
 			continue
 		}
 		t.Run(page, func(t *testing.T) {
+			t.Parallel() // each page has a copy and a HOME of its own
 			dir := t.TempDir()
 			scratch := filepath.Join(dir, "repo")
 			copyFiles(t, root, scratch, files)
@@ -295,7 +297,7 @@ func runConsole(t *testing.T, b docBlock, dir string, env []string) {
 }
 
 // matchLines matches got against want, where a want line "..." stands for any lines and
-// "..." within a line for any text.
+// "..." within a line for any text; blanks at the end of a line are ignored.
 func matchLines(want, got []string) bool {
 	if len(want) == 0 {
 		return len(got) == 0
@@ -312,6 +314,8 @@ func matchLines(want, got []string) bool {
 }
 
 func matchLine(want, got string) bool {
+	// Trailing blanks do not count: editors drop them from the docs.
+	want, got = strings.TrimRight(want, " \t"), strings.TrimRight(got, " \t")
 	parts := strings.Split(want, "...")
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
@@ -390,5 +394,55 @@ func link(t *testing.T, target, name string) {
 	}
 	if err := os.Symlink(target, name); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestReadmeFront checks what the top of README.md promises: at most 120 lines, opening
+// with the command that runs the main job and the one that runs every test, the latter
+// being what CI (.ci/run) runs.
+func TestReadmeFront(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n > 120 {
+		t.Errorf("README.md has %d lines, want at most 120: the reference belongs in docs/", n)
+	}
+	blocks := docBlocks(t, "README.md")
+	if len(blocks) == 0 || !strings.HasPrefix(blocks[0].text, "scripts/demo.sh ") || !strings.Contains(blocks[0].text, "\nscripts/test.sh ") {
+		t.Errorf("README.md does not open with scripts/demo.sh and scripts/test.sh")
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^scripts/test.sh$`).Match(ci) {
+		t.Errorf(".ci/run does not run scripts/test.sh, the README's test command")
+	}
+}
+
+// pendingPages are pages the docs link to that another branch adds.
+var pendingPages = map[string]bool{"docs/install.md": true}
+
+// TestDocLinks checks that every relative link of README.md and docs/*.md names a file
+// of the repository.
+func TestDocLinks(t *testing.T) {
+	pages, _ := filepath.Glob("docs/*.md")
+	link := regexp.MustCompile(`\]\(([^)#\s]*)(#[^)\s]*)?\)`)
+	for _, page := range append([]string{"README.md"}, pages...) {
+		text, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(text), -1) {
+			target := m[1]
+			if target == "" || strings.Contains(target, "://") {
+				continue
+			}
+			path := filepath.Join(filepath.Dir(page), target)
+			if _, err := os.Stat(path); err != nil && !pendingPages[filepath.ToSlash(path)] {
+				t.Errorf("%s: link %s: no such file", page, m[0])
+			}
+		}
 	}
 }
