@@ -124,27 +124,7 @@ func TestDocs(t *testing.T) {
 		}
 		t.Run(page, func(t *testing.T) {
 			t.Parallel() // each page has a copy and a HOME of its own
-			dir := t.TempDir()
-			scratch := filepath.Join(dir, "repo")
-			copyFiles(t, root, scratch, files)
-			bin := filepath.Join(scratch, ".bin")
-			for _, name := range []string{"helm3", "helm4", "kustomize", "crane"} {
-				link(t, filepath.Join(tools, name), filepath.Join(bin, name))
-				copyFiles(t, tools, bin, []string{"." + name + ".stamp"})
-			}
-			link(t, filepath.Join(build, "helm-netpol"), filepath.Join(bin, "helm-netpol"))
-			// helm3 with a data home (and plugins folder) of its own, as docs/helm.md
-			// has it on a machine with both Helms: a Helm 4 plugin in Helm 3's folder
-			// would stop Helm 3 loading any plugin.
-			wrappers := filepath.Join(dir, "path")
-			helm3 := "#!/bin/sh\n: \"${HELM_DATA_HOME:=$HOME/.local/share/helm3}\"\nexport HELM_DATA_HOME\nexec '" + filepath.Join(tools, "helm3") + "' \"$@\"\n"
-			if err := os.MkdirAll(wrappers, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(wrappers, "helm3"), []byte(helm3), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			env := docsEnv(t, wrappers+string(os.PathListSeparator)+bin, filepath.Join(dir, "home"))
+			scratch, env := pageSandbox(t, root, tools, build, files)
 			for _, b := range run {
 				start := time.Now()
 				switch b.lang {
@@ -159,6 +139,33 @@ func TestDocs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pageSandbox makes what a page's commands run in: a copy of the repository's files with
+// the pinned tools and the fresh helm-netpol in its .bin, and their environment.
+func pageSandbox(t *testing.T, root, tools, build string, files []string) (scratch string, env []string) {
+	t.Helper()
+	dir := t.TempDir()
+	scratch = filepath.Join(dir, "repo")
+	copyFiles(t, root, scratch, files)
+	bin := filepath.Join(scratch, ".bin")
+	for _, name := range []string{"helm3", "helm4", "kustomize", "crane"} {
+		link(t, filepath.Join(tools, name), filepath.Join(bin, name))
+		copyFiles(t, tools, bin, []string{"." + name + ".stamp"})
+	}
+	link(t, filepath.Join(build, "helm-netpol"), filepath.Join(bin, "helm-netpol"))
+	// helm3 with a data home (and plugins folder) of its own, as docs/helm.md has it on a
+	// machine with both Helms: a Helm 4 plugin in Helm 3's folder would stop Helm 3
+	// loading any plugin.
+	wrappers := filepath.Join(dir, "path")
+	helm3 := "#!/bin/sh\n: \"${HELM_DATA_HOME:=$HOME/.local/share/helm3}\"\nexport HELM_DATA_HOME\nexec '" + filepath.Join(tools, "helm3") + "' \"$@\"\n"
+	if err := os.MkdirAll(wrappers, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(wrappers, "helm3"), []byte(helm3), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return scratch, docsEnv(t, wrappers+string(os.PathListSeparator)+bin, filepath.Join(dir, "home"))
 }
 
 // docsEnv is the environment of the documented commands: no Helm, kube or XDG setting of
