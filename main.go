@@ -95,7 +95,10 @@ type cliOptions struct {
 func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
 	o := &cliOptions{}
 	fs := flag.NewFlagSet("helm-netpol", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// parseFlags prints what goes wrong, on one line: Helm 3 puts a post-renderer's whole
+	// stderr into its error, where the usage would bury the flag at fault.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.StringVar(&o.configFile, "config", "", "a config `file`, release-wide, below the annotations")
 	fs.StringVar(&o.logFile, "log-file", "", "also append errors and warnings to `file` (Helm 4 hides a post-renderer's stderr)")
 	fs.BoolVar(&o.strict, "strict", false, "treat warnings as errors")
@@ -104,11 +107,32 @@ func newFlags(stderr io.Writer) (*flag.FlagSet, *cliOptions) {
 	fs.StringVar(&o.format, "format", "", "report: markdown (default), json or mermaid; trace, verify: text (default) or json")
 	o.trace.register(fs)
 	o.verify.register(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
 	return fs, o
+}
+
+// printUsage prints the usage and every flag of fs.
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprint(w, usage)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parseFlags parses args into fs. It reports false when the command ends here: after
+// --help, which prints the usage (exit 0), or after a bad flag, which prints one line
+// naming it (exit 2).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(fs, stderr)
+		return exitOK, false
+	default:
+		fmt.Fprintf(stderr, "helm-netpol: %v (helm-netpol --help lists the flags)\n", err)
+		return exitUsage, false
+	}
 }
 
 // run is main with its dependencies passed in, so tests can call it.
@@ -128,17 +152,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "helm-netpol %s (commit %s)\n", version, commit)
 		return exitOK
 	case "help":
-		fs.Usage()
+		printUsage(fs, stderr)
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "helm-netpol: unknown command %q: run helm-netpol --help\n", cmd)
 		return exitUsage
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "helm-netpol: unexpected argument %q: the manifests come on stdin\n", fs.Arg(0))
@@ -221,8 +242,6 @@ const largeInput = 8 << 20
 // memoryHeadroom is what the soft memory limit of a large stream allows beyond twice its
 // size: the Go runtime's own memory counts against the limit, the program's code does not.
 const memoryHeadroom = 30 << 20
-
-var errHelp = flag.ErrHelp
 
 // softMemoryLimit sets the Go runtime's soft memory limit, and lifts it after the first
 // collection that finds the live heap above liftAt of it. Near the limit the collector

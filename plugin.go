@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -58,17 +60,8 @@ func pluginsDir() (string, error) {
 func installPostRenderer(args []string, stdout, stderr io.Writer) int {
 	fs, _ := newFlags(stderr)
 	dir := fs.String("dir", "", "the plugins `directory` (default: first of $HELM_PLUGINS, else $HELM_DATA_HOME/plugins)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, errHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if *dir == "" && os.Getenv("HELM_BIN") != "" && os.Getenv("HELM_CONTENT_CACHE") == "" {
-		// Run as a Helm 3 plugin (Helm 4 passes HELM_CONTENT_CACHE to its plugins, Helm 3
-		// does not): a v1 manifest in Helm 3's plugins folder breaks every Helm 3 plugin.
-		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: this is Helm 3, which cannot load the Helm 4 post-renderer plugin: with Helm 3 pass the binary itself (--post-renderer %s), or give --dir the plugins folder of Helm 4\n", filepath.Join(os.Getenv("HELM_PLUGIN_DIR"), "bin", "helm-netpol"))
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if *dir == "" {
 		d, err := pluginsDir()
@@ -85,6 +78,10 @@ func installPostRenderer(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: cannot find this binary's path: %v\n", err)
 		return exitInput
+	}
+	if helm3 := helm3Loading(*dir); helm3 != "" {
+		fmt.Fprintf(stderr, "helm-netpol: install-postrenderer: Helm 3 (%s) loads plugins from %s, and the Helm 4 post-renderer plugin there would stop it loading any plugin: with Helm 3 pass the binary itself (--post-renderer %s); for Helm 4 give it a plugins folder of its own (HELM_DATA_HOME) and pass that with --dir\n", helm3, *dir, exe)
+		return exitUsage
 	}
 	manifest, err := yaml.Marshal(postRendererPlugin{
 		APIVersion: "v1",
@@ -123,6 +120,58 @@ func installPostRenderer(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "installed the Helm 4 post-renderer plugin %s in %s (it runs %s)\nuse: helm install ... --post-renderer %s\n", postRendererName, target, exe, postRendererName)
 	return exitOK
+}
+
+// helm3Loading names the Helm 3 that loads plugins from dir ("" when none does), asking
+// each candidate for its version and its plugins folders: the Helm that runs this
+// command as a plugin (HELM_BIN), else helm and helm3 on PATH, since Helm 3 and Helm 4
+// share $HELM_DATA_HOME/plugins unless told otherwise. Helm 3 reads plugin.yaml strictly,
+// and one v1 manifest in its folders makes it give up on all of them.
+func helm3Loading(dir string) string {
+	candidates := []string{"helm", "helm3"}
+	if bin := os.Getenv("HELM_BIN"); bin != "" {
+		candidates = []string{bin}
+	}
+	for _, bin := range candidates {
+		path, err := exec.LookPath(bin)
+		if err != nil {
+			// Run by a Helm that cannot be asked: Helm 4 passes HELM_CONTENT_CACHE to its
+			// plugins, Helm 3 does not; either sets HELM_PLUGINS.
+			if bin == os.Getenv("HELM_BIN") && os.Getenv("HELM_CONTENT_CACHE") == "" && inFolders(dir, os.Getenv("HELM_PLUGINS")) {
+				return bin
+			}
+			continue
+		}
+		version, err := exec.Command(path, "version", "--template", "{{.Version}}").Output()
+		if err != nil || !bytes.HasPrefix(version, []byte("v3.")) {
+			continue
+		}
+		folders, err := exec.Command(path, "env", "HELM_PLUGINS").Output()
+		if err == nil && inFolders(dir, strings.TrimSpace(string(folders))) {
+			return bin + " " + string(bytes.TrimSpace(version))
+		}
+	}
+	return ""
+}
+
+// inFolders reports whether dir is one of the folders of list (separated like PATH).
+// The folders need not exist.
+func inFolders(dir, list string) bool {
+	clean := func(p string) string {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		return p
+	}
+	for _, d := range filepath.SplitList(list) {
+		if d != "" && clean(d) == clean(dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // pluginVersion is the version in a form Helm accepts (semver).
