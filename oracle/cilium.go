@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/helm-netpol/helm-netpol/transform"
 )
 
 // ParseCilium runs Cilium 1.20.2's own policy parser (CiliumNetworkPolicy.Parse
@@ -40,30 +42,98 @@ func ParseCilium(doc []byte) error {
 	return nil
 }
 
-// ciliumParser builds ./cilium/cmd/ciliumparse once and returns the binary's path, in a
-// temporary directory that RemoveCiliumParser removes.
-var ciliumParser = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "helm-netpol-ciliumparse-")
+// CiliumVerdict is Cilium's answer to one probe.
+type CiliumVerdict struct {
+	Allowed bool   `json:"allowed"`
+	Reason  string `json:"reason"`
+}
+
+// CiliumVerdicts answers probes against the policies in docs with Cilium 1.20.2's own
+// policy resolution (./cilium/cmd/ciliumverdict, under the agent's default
+// configuration): one run for all of them. docs must be of the kinds Cilium enforces
+// (CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy,
+// ClusterNetworkPolicy). A probe names its workload by its pods (namespace, labels,
+// declared ports), not by kind and name.
+func CiliumVerdicts(docs [][]byte, probes []transform.Probe) ([]CiliumVerdict, error) {
+	bin, err := ciliumVerdict()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	parserDir.Store(&dir)
-	bin := filepath.Join(dir, "ciliumparse")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/ciliumparse")
+	req := struct {
+		Documents []string          `json:"documents"`
+		Probes    []transform.Probe `json:"probes"`
+	}{Documents: []string{}, Probes: probes}
+	for _, d := range docs {
+		req.Documents = append(req.Documents, string(d))
+	}
+	for i, p := range probes {
+		if p.Workload.Kind != "" || p.Workload.Name != "" {
+			return nil, fmt.Errorf("probe %d: ciliumverdict takes the workload's pods, not its kind and name", i)
+		}
+	}
+	in, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin)
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("ciliumverdict: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var resp struct {
+		Verdicts []CiliumVerdict `json:"verdicts"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
+		return nil, fmt.Errorf("ciliumverdict: %w", err)
+	}
+	if len(resp.Verdicts) != len(probes) {
+		return nil, fmt.Errorf("ciliumverdict: %d verdicts for %d probes", len(resp.Verdicts), len(probes))
+	}
+	return resp.Verdicts, nil
+}
+
+// ciliumParser and ciliumVerdict build the commands of ./cilium once each and return the
+// binary's path, in a temporary directory that RemoveCiliumBinaries removes.
+var (
+	ciliumParser  = sync.OnceValues(func() (string, error) { return buildCilium("ciliumparse") })
+	ciliumVerdict = sync.OnceValues(func() (string, error) { return buildCilium("ciliumverdict") })
+)
+
+var (
+	binMu  sync.Mutex
+	binDir string
+)
+
+func buildCilium(name string) (string, error) {
+	binMu.Lock()
+	defer binMu.Unlock()
+	if binDir == "" {
+		dir, err := os.MkdirTemp("", "helm-netpol-cilium-")
+		if err != nil {
+			return "", err
+		}
+		binDir = dir
+	}
+	bin := filepath.Join(binDir, name)
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
 	cmd.Dir = filepath.Join(moduleDir(), "cilium")
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("build the cilium parser: %w: %s", err, strings.TrimSpace(string(out)))
+		return "", fmt.Errorf("build %s: %w: %s", name, err, strings.TrimSpace(string(out)))
 	}
 	return bin, nil
-})
+}
 
-var parserDir atomic.Pointer[string]
-
-// RemoveCiliumParser removes the binary ParseCilium built, if it built one: a TestMain
-// calls it once the tests have run.
-func RemoveCiliumParser() {
-	if dir := parserDir.Load(); dir != nil {
-		_ = os.RemoveAll(*dir)
+// RemoveCiliumBinaries removes the binaries ParseCilium and CiliumVerdicts built, if they
+// built any: a TestMain calls it once the tests have run.
+func RemoveCiliumBinaries() {
+	binMu.Lock()
+	defer binMu.Unlock()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+		binDir = ""
 	}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and vet, the product module's tests (golden
 # fixtures, CLI scripts, in-process Helm), the oracle modules' (the Kubernetes API's
-# NetworkPolicy validation, the CRD schemas, Cilium's sanitizer and verdicts, cyclonus,
+# NetworkPolicy validation, the CRD schemas, Cilium's sanitizer and verdicts, trace's
+# verdicts against Cilium's policy resolution and cyclonus's NetworkPolicy matcher,
 # Calico's verdicts), then the end-to-end script with the pinned Helm 3, Helm 4 and
 # kustomize binaries. The fuzz targets run for FUZZTIME each (10s by default).
 set -euo pipefail

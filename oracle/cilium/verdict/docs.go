@@ -356,18 +356,23 @@ func clusterNetworkPolicyRules(kcnp *policyv1alpha2.ClusterNetworkPolicy, entrie
 	return names, nil
 }
 
-// checkNumericPorts refuses named ports: Cilium resolves them against the
-// pods' declared ports, which probes do not carry.
+// checkNumericPorts refuses named ports of egress rules: Cilium resolves them
+// against the destination pods' declared ports, from its ipcache, which this
+// oracle does not build. Those of ingress rules resolve against the probe
+// workload's declared ports.
 func checkNumericPorts(p parsed) error {
 	var errs []error
 	for i, e := range p.entries {
+		if e.Ingress {
+			continue
+		}
 		for _, pr := range e.L4 {
 			for _, pp := range pr.Ports {
 				if pp.Port == "" {
 					continue
 				}
 				if _, err := strconv.ParseUint(pp.Port, 10, 16); err != nil {
-					errs = append(errs, fmt.Errorf("%s: port %q: named ports are not supported (probes carry no port names)", p.rules[i], pp.Port))
+					errs = append(errs, fmt.Errorf("%s: port %q: named ports of egress rules are not supported (the peers' declared ports are not modelled)", p.rules[i], pp.Port))
 				}
 			}
 		}

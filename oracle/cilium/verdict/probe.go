@@ -14,6 +14,17 @@ type Pod struct {
 	// NamespaceLabels are the labels of the pod's namespace. The API server
 	// always sets kubernetes.io/metadata.name; it is added when missing.
 	NamespaceLabels map[string]string `json:"namespaceLabels,omitempty"`
+	// Ports are the pod's declared container ports. Those of the probe's workload
+	// resolve the named ports of its ingress rules, as the agent resolves them
+	// against the endpoint's own pod (PolicyOwner.GetIngressNamedPort).
+	Ports []NamedPort `json:"ports,omitempty"`
+}
+
+// NamedPort is a declared container port; Protocol is TCP when empty.
+type NamedPort struct {
+	Name     string `json:"name"`
+	Port     int32  `json:"port"`
+	Protocol string `json:"protocol,omitempty"`
 }
 
 // Peer is the other end of a probe. Exactly one of Pod, IP and Entity is its

@@ -144,7 +144,7 @@ func (o Options) results(docs [][]byte, probes []Probe) ([]result, error) {
 	repo.UpdateIdentities(all, nil)
 	repo.MustAddPolicyEntries(p.entries)
 
-	e := engine{logger: logger, repo: repo, parsed: p, policies: map[identity.NumericIdentity]*policy.EndpointPolicy{}}
+	e := engine{logger: logger, repo: repo, parsed: p, policies: map[string]*policy.EndpointPolicy{}}
 	defer e.release()
 	out := make([]result, len(probes))
 	for i, pr := range probes {
@@ -197,7 +197,7 @@ type engine struct {
 	logger   *slog.Logger
 	repo     *policy.Repository
 	parsed   parsed
-	policies map[identity.NumericIdentity]*policy.EndpointPolicy
+	policies map[string]*policy.EndpointPolicy // by identity and named ports
 }
 
 func (e *engine) release() {
@@ -207,9 +207,11 @@ func (e *engine) release() {
 }
 
 // endpointPolicy resolves and distills the policy of a workload identity,
-// as policy.LookupFlow does.
-func (e *engine) endpointPolicy(id *identity.Identity) (*policy.EndpointPolicy, error) {
-	if epp, ok := e.policies[id.ID]; ok {
+// as policy.LookupFlow does, for a pod with the declared ports given.
+func (e *engine) endpointPolicy(id *identity.Identity, ports []NamedPort) (*policy.EndpointPolicy, error) {
+	o := newOwner(uint64(id.ID), ports)
+	key := fmt.Sprintf("%d %v", id.ID, o.named)
+	if epp, ok := e.policies[key]; ok {
 		return epp, nil
 	}
 	sp, _, err := e.repo.ComputeSelectorPolicy(id)
@@ -219,12 +221,12 @@ func (e *engine) endpointPolicy(id *identity.Identity) (*policy.EndpointPolicy, 
 	// A redirect for every proxy port, as policy.LookupFlow simulates
 	// them: an L7 rule (DNS) then shows as allowed at L4.
 	redirects := map[string]uint16{policy.FallbackRedirectID: 65535}
-	epp := sp.DistillPolicy(e.logger, owner{id: uint64(id.ID)}, redirects)
+	epp := sp.DistillPolicy(e.logger, o, redirects)
 	if err := epp.Ready(); err != nil {
 		return nil, err
 	}
 	sp.Supersede()
-	e.policies[id.ID] = epp
+	e.policies[key] = epp
 	return epp, nil
 }
 
@@ -241,7 +243,7 @@ type result struct {
 }
 
 func (e *engine) verdict(pr Probe, workload, peer *identity.Identity) (result, error) {
-	epp, err := e.endpointPolicy(workload)
+	epp, err := e.endpointPolicy(workload, pr.Workload.Ports)
 	if err != nil {
 		return result{}, err
 	}
@@ -335,17 +337,39 @@ var syntheticRules = map[string]string{
 	policy.LabelDenyAnyEgress:         "Cilium's deny-any-egress rule (end of the tiers after a pass)",
 }
 
-// owner is the endpoint a policy is distilled for. Named ports are refused
-// before resolution, so it knows none.
-type owner struct{ id uint64 }
+// owner is the endpoint a policy is distilled for, with its pod's named ports
+// (as policy.LookupFlow's endpointInfo carries them).
+type owner struct {
+	id    uint64
+	named map[string]uint16 // "TCP/name" -> port
+}
+
+func newOwner(id uint64, ports []NamedPort) owner {
+	o := owner{id: id, named: map[string]uint16{}}
+	for _, p := range ports {
+		if p.Name == "" || p.Port < 1 || p.Port > 65535 {
+			continue
+		}
+		proto := strings.ToUpper(p.Protocol)
+		if proto == "" {
+			proto = "TCP"
+		}
+		if _, ok := o.named[proto+"/"+p.Name]; !ok {
+			o.named[proto+"/"+p.Name] = uint16(p.Port)
+		}
+	}
+	return o
+}
 
 var _ policy.PolicyOwner = owner{}
 
-func (o owner) GetID() uint64                                      { return o.id }
-func (o owner) GetIngressNamedPort(string, u8proto.U8proto) uint16 { return 0 }
-func (o owner) PolicyDebug(string, ...any)                         {}
-func (o owner) IsHost() bool                                       { return false }
-func (o owner) PreviousMapStateSizes() policy.MapStateSizes        { return policy.MapStateSizes{} }
+func (o owner) GetID() uint64 { return o.id }
+func (o owner) GetIngressNamedPort(name string, proto u8proto.U8proto) uint16 {
+	return o.named[strings.ToUpper(proto.String())+"/"+name]
+}
+func (o owner) PolicyDebug(string, ...any)                  {}
+func (o owner) IsHost() bool                                { return false }
+func (o owner) PreviousMapStateSizes() policy.MapStateSizes { return policy.MapStateSizes{} }
 func (o owner) RegenerateIfAlive(*regeneration.ExternalRegenerationMetadata) <-chan bool {
 	ch := make(chan bool)
 	close(ch)

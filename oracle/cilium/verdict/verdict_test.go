@@ -481,6 +481,36 @@ spec:
 	}
 }
 
+// TestIngressNamedPorts: a named port of an ingress rule resolves against the
+// workload pod's declared ports of that name and protocol, as the agent resolves
+// it for the endpoint (l4.go, PolicyOwner.GetIngressNamedPort); a pod that
+// declares no such port opens nothing.
+func TestIngressNamedPorts(t *testing.T) {
+	doc := cnpHeader + "  ingress:\n  - toPorts:\n    - ports:\n      - port: metrics\n        protocol: TCP\n"
+	declared := workload
+	declared.Ports = []NamedPort{{Name: "metrics", Port: 8080}, {Name: "dns", Port: 53, Protocol: "UDP"}}
+	probe := func(w Pod, port int, proto string) Probe {
+		return Probe{Direction: Ingress, Workload: w, Peer: podPeer(client), Port: port, Protocol: proto}
+	}
+	for _, c := range []struct {
+		probe   Probe
+		allowed bool
+	}{
+		{probe(declared, 8080, "TCP"), true},
+		{probe(declared, 8081, "TCP"), false},
+		{probe(declared, 8080, "UDP"), false},
+		{probe(workload, 8080, "TCP"), false}, // declares no port named metrics
+	} {
+		got, err := Verdicts([][]byte{[]byte(doc)}, []Probe{c.probe})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[0].Allowed != c.allowed {
+			t.Errorf("%s (ports %v): allowed %v, want %v: %s", c.probe, c.probe.Workload.Ports, got[0].Allowed, c.allowed, got[0].Reason)
+		}
+	}
+}
+
 func TestVerdictsRefuse(t *testing.T) {
 	probe := in(podPeer(client), 80, "TCP")
 	tests := []struct {
@@ -490,7 +520,7 @@ func TestVerdictsRefuse(t *testing.T) {
 		wantErr string
 	}{
 		{"a kind Cilium does not enforce", "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n  name: p\n", probe, "not a policy kind Cilium 1.20.2 enforces"},
-		{"a named port", cnpHeader + "  ingress:\n  - toPorts:\n    - ports:\n      - port: metrics\n", probe, "named ports are not supported"},
+		{"a named port of an egress rule", cnpHeader + "  egress:\n  - toPorts:\n    - ports:\n      - port: metrics\n", probe, "named ports of egress rules are not supported"},
 		{"a field Cilium does not know", cnpHeader + "  ingress:\n  - fromEverywhere: true\n", probe, "unknown field"},
 		{"a policy Cilium rejects", cnpHeader + "  egress:\n  - toFQDNs:\n    - matchName: example.com\n    toCIDR: [10.0.0.0/8]\n", probe, "is not supported yet"},
 		// k8s.ParseClusterNetworkPolicy refuses the whole policy: nodes
