@@ -236,7 +236,7 @@ func readInput(r io.Reader) ([]byte, error) {
 	return input, nil
 }
 
-// largeInput is the stream size from which process tunes the garbage collector.
+// largeInput is the stream size from which tuneGC tunes the garbage collector.
 const largeInput = 8 << 20
 
 // memoryHeadroom is what the soft memory limit of a large stream allows beyond twice its
@@ -283,23 +283,14 @@ func eachLine(prefix string, err error) error {
 	return errors.New(strings.Join(lines, "\n"))
 }
 
+// process runs a command over the stream on stdin.
 func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	opts := transform.Options{Namespace: o.namespace, Release: o.release, Strict: o.strict}
-	var configErr error
-	if o.configFile != "" {
-		text, err := os.ReadFile(o.configFile)
-		if err != nil {
-			return usageError{fmt.Errorf("helm-netpol: --config: %v", err)}
-		}
-		l, err := transform.ParseLayer(text, transform.LevelFile, "--config "+o.configFile, "")
-		if err != nil {
-			configErr = eachLine("helm-netpol: --config "+o.configFile+": ", err)
-			if l == nil {
-				return configErr
-			}
-		}
-		opts.Config = l
+	l, configErr := readConfig(o)
+	if configErr != nil && l == nil {
+		return configErr
 	}
+	opts.Config = l
 	input, err := readInput(stdin)
 	if err != nil {
 		return errors.Join(configErr, fmt.Errorf("helm-netpol: stdin: %v", err))
@@ -311,29 +302,7 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 		_, _, err := transform.Process(input, opts)
 		return errors.Join(configErr, err)
 	}
-	// On a large stream the heap now holds the input and the chunks it was read in;
-	// collecting here sets the next goal from the input alone. What lives to the end is
-	// mostly the input, what discovery decoded of the workloads and Services (their trees
-	// are cut down to stubs) and the generated policies' text. GOGC 40 keeps the peak near
-	// twice the input at little CPU cost; a stream of big charts, which makes far more
-	// garbage, takes about a tenth more time than under 50. On a dense stream (thousands
-	// of small releases, a workload or Service in nearly every document) what lives is
-	// more, and the soft memory limit of twice the input plus memoryHeadroom has the
-	// collector run earlier as the heap nears it, which costs a dense 50 MB stream about a
-	// tenth more time and saves it 35 MiB of peak. A run whose live heap comes near the
-	// limit anyway (tens of thousands of tiny workloads) has it lifted (softMemoryLimit).
-	// GOGC and GOMEMLIMIT, when set, win. (A small chart is left alone: the collection
-	// would cost it more than it saves.)
-	if len(input) >= largeInput {
-		runtime.GC()
-		if os.Getenv("GOGC") == "" {
-			debug.SetGCPercent(40)
-		}
-		if os.Getenv("GOMEMLIMIT") == "" {
-			softMemoryLimit(2*int64(len(input)) + memoryHeadroom)
-		}
-	}
-	var res *transform.Result
+	tuneGC(input)
 	switch cmd {
 	case "report":
 		return writeReport(o, input, opts, stdout, stderr)
@@ -342,31 +311,87 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 	case "verify":
 		return writeVerify(o, input, opts, stdout)
 	}
+	res, err := writeOutput(cmd, input, opts, stdout)
+	if res != nil && err == nil {
+		reportWarnings(o, stderr, res)
+	}
+	return err
+}
+
+// readConfig reads the --config file, if any, into a layer. A file that cannot be read is
+// a usage error, with no layer; a file with fields of the wrong shape gives its layer
+// without them, and the error that lists them.
+func readConfig(o *cliOptions) (*transform.Layer, error) {
+	if o.configFile == "" {
+		return nil, nil
+	}
+	text, err := os.ReadFile(o.configFile)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("helm-netpol: --config: %v", err)}
+	}
+	l, err := transform.ParseLayer(text, transform.LevelFile, "--config "+o.configFile, "")
+	if err != nil {
+		return l, eachLine("helm-netpol: --config "+o.configFile+": ", err)
+	}
+	return l, nil
+}
+
+// tuneGC tunes the garbage collector for a large stream.
+//
+// On a large stream the heap now holds the input and the chunks it was read in;
+// collecting here sets the next goal from the input alone. What lives to the end is
+// mostly the input, what discovery decoded of the workloads and Services (their trees
+// are cut down to stubs) and the generated policies' text. GOGC 40 keeps the peak near
+// twice the input at little CPU cost; a stream of big charts, which makes far more
+// garbage, takes about a tenth more time than under 50. On a dense stream (thousands
+// of small releases, a workload or Service in nearly every document) what lives is
+// more, and the soft memory limit of twice the input plus memoryHeadroom has the
+// collector run earlier as the heap nears it, which costs a dense 50 MB stream about a
+// tenth more time and saves it 35 MiB of peak. A run whose live heap comes near the
+// limit anyway (tens of thousands of tiny workloads) has it lifted (softMemoryLimit).
+// GOGC and GOMEMLIMIT, when set, win. (A small chart is left alone: the collection
+// would cost it more than it saves.)
+func tuneGC(input []byte) {
+	if len(input) < largeInput {
+		return
+	}
+	runtime.GC()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(40)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		softMemoryLimit(2*int64(len(input)) + memoryHeadroom)
+	}
+}
+
+// writeOutput writes what a command that transforms the stream outputs: the policies
+// alone, Flux patches, or the stream with its policies.
+func writeOutput(cmd string, input []byte, opts transform.Options, stdout io.Writer) (*transform.Result, error) {
 	if cmd == "policies" || cmd == "flux-patches" {
 		do := transform.Policies
 		if cmd == "flux-patches" {
 			do = transform.FluxPatches
 		}
-		var out []byte
-		out, res, err = do(input, opts)
+		out, res, err := do(input, opts)
 		if err == nil {
 			_, err = stdout.Write(out)
 		}
-	} else {
-		res, err = transform.ProcessTo(stdout, input, opts)
+		return res, err
 	}
-	if res != nil {
-		var warnings []string
-		for _, f := range res.Findings {
-			if f.Severity == transform.SeverityWarning && !o.strict {
-				warnings = append(warnings, f.String())
-			}
-		}
-		if err == nil && len(warnings) > 0 {
-			report(o, stderr, strings.Join(warnings, "\n"))
+	return transform.ProcessTo(stdout, input, opts)
+}
+
+// reportWarnings reports a run's warning findings, unless --strict is set.
+func reportWarnings(o *cliOptions, stderr io.Writer, res *transform.Result) {
+	var warnings []string
+	for _, f := range res.Findings {
+		if f.Severity == transform.SeverityWarning && !o.strict {
+			warnings = append(warnings, f.String())
 		}
 	}
-	return err
+	if len(warnings) > 0 {
+		report(o, stderr, strings.Join(warnings, "\n"))
+	}
 }
 
 func writeReport(o *cliOptions, input []byte, opts transform.Options, stdout, stderr io.Writer) error {

@@ -108,128 +108,175 @@ func (w *Workload) protocolOf(port int32) corev1.Protocol {
 	return corev1.ProtocolTCP
 }
 
-// rolePorts decides, for one workload under its effective config, which role ports open.
+// RolePorts decides, for one workload under its effective config, which role ports open.
 // It reports config ports that contradict what the stream says.
 func (d *Discovery) RolePorts(w *Workload, m *config.Merged, fs *findings.List) map[Role][]RolePort {
-	roles := map[Role][]RolePort{}
-	own := func(path string) bool {
-		l := m.Origin(path)
-		return l != nil && l.Level == config.LevelWorkload
-	}
-	contradiction := func(path string, config int32, found []RolePort, how string) {
-		for _, p := range found {
-			if p.Port == config {
-				return
-			}
-		}
-		from := ""
-		if l := m.Origin(path); l != nil && l.Object != w.ID() {
-			from = " (from " + l.Source() + ")"
-		}
-		fs.Errorf(w.ID(), path, "%d%s contradicts port %s that %s: set %s to it, or remove it", config, from, PortList(found), how, path)
-	}
-
-	// webhook
-	if m.Webhook.Enabled == nil || *m.Webhook.Enabled {
-		chain := d.webhookPorts(w)
-		var named []RolePort
-		if p := w.portByName(portNameWebhook); p != nil {
-			named = []RolePort{{p.Port, p.Protocol}}
-		}
-		on := len(chain) > 0 || len(named) > 0 || m.Webhook.Enabled != nil && own("webhook.enabled")
-		if on {
-			switch {
-			case m.Ports.Webhook != nil:
-				if len(chain) > 0 {
-					contradiction("ports.webhook", *m.Ports.Webhook, chain, "the webhook Service routes to")
-				} else if len(named) > 0 {
-					contradiction("ports.webhook", *m.Ports.Webhook, named, "the pods name webhook")
-				}
-				roles[RoleWebhook] = []RolePort{{*m.Ports.Webhook, w.protocolOf(*m.Ports.Webhook)}}
-			case len(chain) > 0:
-				roles[RoleWebhook] = chain
-			case len(named) > 0:
-				roles[RoleWebhook] = named
-			default:
-				roles[RoleWebhook] = []RolePort{{config.DefaultWebhookPort, w.protocolOf(config.DefaultWebhookPort)}}
-			}
-		}
-	}
-
+	rd := &roleDecision{d: d, w: w, m: m, fs: fs, roles: map[Role][]RolePort{}}
+	rd.webhook()
 	// aggregated APIs: always on where an APIService routes to the pods
 	if chain, _ := d.AggregatedAPIs(w); len(chain) > 0 {
-		roles[RoleAggregatedAPI] = chain
+		rd.roles[RoleAggregatedAPI] = chain
 	}
+	rd.metrics()
+	rd.gate()
+	if m.NetworkPolicy.OtherPorts.OtherPortsEnabled() {
+		rd.otherPorts()
+	}
+	return rd.roles
+}
 
-	// metrics
-	var found []RolePort
-	how := ""
-	for _, name := range []string{portNameMetrics, portNameHTTPMetrics} {
-		if p := w.portByName(name); p != nil {
-			found, how = []RolePort{{p.Port, p.Protocol}}, "the pods name "+name
-			break
+// roleDecision is RolePorts at work on one workload: the roles decided so far, and where
+// contradictions are reported.
+type roleDecision struct {
+	d     *Discovery
+	w     *Workload
+	m     *config.Merged
+	fs    *findings.List
+	roles map[Role][]RolePort
+}
+
+// own tells whether the workload's own config sets path.
+func (rd *roleDecision) own(path string) bool {
+	l := rd.m.Origin(path)
+	return l != nil && l.Level == config.LevelWorkload
+}
+
+// contradiction reports the port the config sets at path when it is none of the ports
+// found, found as how tells.
+func (rd *roleDecision) contradiction(path string, set int32, found []RolePort, how string) {
+	for _, p := range found {
+		if p.Port == set {
+			return
 		}
 	}
-	if found == nil {
-		if v, ok := w.PodAnnotations[manifest.AnnotationPromPort]; ok {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65536 {
-				found, how = []RolePort{{int32(n), w.protocolOf(int32(n))}}, "the pod annotation "+manifest.AnnotationPromPort+" names"
-			}
-		}
+	from := ""
+	if l := rd.m.Origin(path); l != nil && l.Object != rd.w.ID() {
+		from = " (from " + l.Source() + ")"
+	}
+	rd.fs.Errorf(rd.w.ID(), path, "%d%s contradicts port %s that %s: set %s to it, or remove it", set, from, PortList(found), how, path)
+}
+
+// configured is a port the config sets, with the protocol the pods declare for it.
+func (rd *roleDecision) configured(port int32) []RolePort {
+	return []RolePort{{port, rd.w.protocolOf(port)}}
+}
+
+// named is the port the pods declare by name, if any.
+func (rd *roleDecision) named(name string) []RolePort {
+	if p := rd.w.portByName(name); p != nil {
+		return []RolePort{{p.Port, p.Protocol}}
+	}
+	return nil
+}
+
+// webhook opens the webhook role, unless turned off, where a webhook Service routes to the
+// pods, the pods name a webhook port, or the workload's own config turns it on: on the
+// configured port, else the routed ones, else the named one, else the default.
+func (rd *roleDecision) webhook() {
+	m := rd.m
+	if m.Webhook.Enabled != nil && !*m.Webhook.Enabled {
+		return
+	}
+	chain := rd.d.webhookPorts(rd.w)
+	named := rd.named(portNameWebhook)
+	if len(chain) == 0 && len(named) == 0 && (m.Webhook.Enabled == nil || !rd.own("webhook.enabled")) {
+		return
 	}
 	switch {
-	case m.Ports.Metrics != nil && (found != nil || own("ports.metrics")):
+	case m.Ports.Webhook != nil:
+		if len(chain) > 0 {
+			rd.contradiction("ports.webhook", *m.Ports.Webhook, chain, "the webhook Service routes to")
+		} else if len(named) > 0 {
+			rd.contradiction("ports.webhook", *m.Ports.Webhook, named, "the pods name webhook")
+		}
+		rd.roles[RoleWebhook] = rd.configured(*m.Ports.Webhook)
+	case len(chain) > 0:
+		rd.roles[RoleWebhook] = chain
+	case len(named) > 0:
+		rd.roles[RoleWebhook] = named
+	default:
+		rd.roles[RoleWebhook] = rd.configured(config.DefaultWebhookPort)
+	}
+}
+
+// metrics opens the metrics role on the configured port, where the stream shows a metrics
+// port or the workload's own config sets one, else on the port the stream shows.
+func (rd *roleDecision) metrics() {
+	m := rd.m
+	found, how := rd.w.metricsPort()
+	switch {
+	case m.Ports.Metrics != nil && (found != nil || rd.own("ports.metrics")):
 		if found != nil {
-			contradiction("ports.metrics", *m.Ports.Metrics, found, how)
+			rd.contradiction("ports.metrics", *m.Ports.Metrics, found, how)
 		}
-		roles[RoleMetrics] = []RolePort{{*m.Ports.Metrics, w.protocolOf(*m.Ports.Metrics)}}
+		rd.roles[RoleMetrics] = rd.configured(*m.Ports.Metrics)
 	case found != nil:
-		roles[RoleMetrics] = found
+		rd.roles[RoleMetrics] = found
 	}
+}
 
-	// gate
-	if m.Gate.Enabled == nil || *m.Gate.Enabled {
-		var named []RolePort
-		if p := w.portByName(portNameGate); p != nil {
-			named = []RolePort{{p.Port, p.Protocol}}
-		}
-		if len(named) > 0 || m.Gate.Enabled != nil && own("gate.enabled") {
-			switch {
-			case m.Ports.Gate != nil:
-				if len(named) > 0 {
-					contradiction("ports.gate", *m.Ports.Gate, named, "the pods name gate")
-				}
-				roles[RoleGate] = []RolePort{{*m.Ports.Gate, w.protocolOf(*m.Ports.Gate)}}
-			case len(named) > 0:
-				roles[RoleGate] = named
-			default:
-				roles[RoleGate] = []RolePort{{config.DefaultGatePort, w.protocolOf(config.DefaultGatePort)}}
-			}
+// metricsPort is the metrics port the stream shows, and how: a port named metrics or
+// http-metrics, else the Prometheus port annotation of the pods.
+func (w *Workload) metricsPort() ([]RolePort, string) {
+	for _, name := range []string{portNameMetrics, portNameHTTPMetrics} {
+		if p := w.portByName(name); p != nil {
+			return []RolePort{{p.Port, p.Protocol}}, "the pods name " + name
 		}
 	}
+	if v, ok := w.PodAnnotations[manifest.AnnotationPromPort]; ok {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65536 {
+			return []RolePort{{int32(n), w.protocolOf(int32(n))}}, "the pod annotation " + manifest.AnnotationPromPort + " names"
+		}
+	}
+	return nil, ""
+}
 
-	// every other declared port, unless only probes use it
-	if m.NetworkPolicy.OtherPorts.OtherPortsEnabled() {
-		claimed := map[RolePort]bool{}
-		for _, ps := range roles {
-			for _, p := range ps {
-				claimed[p] = true
-			}
+// gate opens the gate role, unless turned off, where the pods name a gate port or the
+// workload's own config turns it on: on the configured port, else the named one, else
+// the default.
+func (rd *roleDecision) gate() {
+	m := rd.m
+	if m.Gate.Enabled != nil && !*m.Gate.Enabled {
+		return
+	}
+	named := rd.named(portNameGate)
+	if len(named) == 0 && (m.Gate.Enabled == nil || !rd.own("gate.enabled")) {
+		return
+	}
+	switch {
+	case m.Ports.Gate != nil:
+		if len(named) > 0 {
+			rd.contradiction("ports.gate", *m.Ports.Gate, named, "the pods name gate")
 		}
-		for _, p := range SortedPorts(w.Ports) {
-			rp := RolePort{p.Port, p.Protocol}
-			if claimed[rp] || p.Port <= 0 {
-				continue
-			}
-			probed := w.ProbePorts[strconv.Itoa(int(p.Port))] || p.Name != "" && w.ProbePorts[p.Name]
-			if probed && !d.serviceTargets(w, p) {
-				continue
-			}
-			claimed[rp] = true
-			roles[RoleOther] = append(roles[RoleOther], rp)
+		rd.roles[RoleGate] = rd.configured(*m.Ports.Gate)
+	case len(named) > 0:
+		rd.roles[RoleGate] = named
+	default:
+		rd.roles[RoleGate] = rd.configured(config.DefaultGatePort)
+	}
+}
+
+// otherPorts opens every other declared port, unless only probes use it.
+func (rd *roleDecision) otherPorts() {
+	w := rd.w
+	claimed := map[RolePort]bool{}
+	for _, ps := range rd.roles {
+		for _, p := range ps {
+			claimed[p] = true
 		}
 	}
-	return roles
+	for _, p := range SortedPorts(w.Ports) {
+		rp := RolePort{p.Port, p.Protocol}
+		if claimed[rp] || p.Port <= 0 {
+			continue
+		}
+		probed := w.ProbePorts[strconv.Itoa(int(p.Port))] || p.Name != "" && w.ProbePorts[p.Name]
+		if probed && !rd.d.serviceTargets(w, p) {
+			continue
+		}
+		claimed[rp] = true
+		rd.roles[RoleOther] = append(rd.roles[RoleOther], rp)
+	}
 }
 
 func PortList(ps []RolePort) string {

@@ -49,39 +49,9 @@ type calicoPolicy struct {
 
 // calicoTier evaluates the default tier.
 func (p *probe) calicoTier() result {
-	var pols []calicoPolicy
-	for _, o := range p.c.Objects {
-		if o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
-			continue
-		}
-		switch o.Dialect {
-		case config.EngineKubernetes:
-			m := p.c.selects(o.Subject.Pods, p.workload.labels)
-			if m.unknown {
-				return undecidedResult(m)
-			}
-			if m.yes {
-				order := 1000.0
-				pols = append(pols, calicoPolicy{o: o, order: &order, name: "knp.default." + o.Name, k8s: true})
-			}
-		case config.EngineCalico:
-			if o.ClusterScoped {
-				continue
-			}
-			if o.Subject.Expr == nil {
-				return undecidedResult(objectUnsupported(o))
-			}
-			if !o.Subject.Expr.Matches(calicoLabels(p.workload)) {
-				continue
-			}
-			if o.Tier != "default" {
-				return undecidedResult(unknown("%s is in tier %s, whose place among the tiers trace does not know", o.ID, o.Tier))
-			}
-			if len(o.Unsupported) > 0 {
-				return undecidedResult(objectUnsupported(o))
-			}
-			pols = append(pols, calicoPolicy{o: o, order: o.Order, name: o.Name})
-		}
+	pols, m := p.calicoPolicies()
+	if m.unknown {
+		return undecidedResult(m)
 	}
 	if len(pols) == 0 {
 		return result{outcome: pass}
@@ -89,6 +59,82 @@ func (p *probe) calicoTier() result {
 	if p.dir == plan.Ingress && p.peer.fromLocalNode() {
 		return result{outcome: allow, reason: "traffic from the pod's own node: Calico lets the host reach its pods"}
 	}
+	sortCalicoPolicies(pols)
+	if res, decided := p.firstCalicoRule(pols); decided {
+		return res
+	}
+	var objs []*engine.Object
+	for _, pol := range pols {
+		objs = append(objs, pol.o)
+	}
+	return result{outcome: deny, reason: fmt.Sprintf("denied at the end of the default tier: %s select the pod for %s, and none of their rules matches", names(objs), p.dir)}
+}
+
+// calicoPolicies are the policies of the default tier that select the pod for the probe's
+// direction, in the stream's order. The match is unknown, and the policies nil, when one
+// policy's selection, tier or content cannot be evaluated.
+func (p *probe) calicoPolicies() ([]calicoPolicy, match) {
+	var pols []calicoPolicy
+	for _, o := range p.c.Objects {
+		if o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
+			continue
+		}
+		var pol calicoPolicy
+		var m match
+		switch o.Dialect {
+		case config.EngineKubernetes:
+			pol, m = p.knpCalicoPolicy(o)
+		case config.EngineCalico:
+			pol, m = p.calicoPolicyOf(o)
+		default:
+			continue
+		}
+		if m.unknown {
+			return nil, m
+		}
+		if m.yes {
+			pols = append(pols, pol)
+		}
+	}
+	return pols, no
+}
+
+// knpCalicoPolicy is a Kubernetes NetworkPolicy as Calico sees it, a policy of the default
+// tier at order 1000 named knp.default.<name>; the match tells whether it selects the pod.
+func (p *probe) knpCalicoPolicy(o *engine.Object) (calicoPolicy, match) {
+	m := p.c.selects(o.Subject.Pods, p.workload.labels)
+	if !m.yes {
+		return calicoPolicy{}, m
+	}
+	order := 1000.0
+	return calicoPolicy{o: o, order: &order, name: "knp.default." + o.Name, k8s: true}, m
+}
+
+// calicoPolicyOf is a Calico NetworkPolicy as a policy of the default tier; the match
+// tells whether it selects the pod, and is unknown for a policy of another tier or one
+// saying what trace does not evaluate. A GlobalNetworkPolicy is not evaluated.
+func (p *probe) calicoPolicyOf(o *engine.Object) (calicoPolicy, match) {
+	if o.ClusterScoped {
+		return calicoPolicy{}, no
+	}
+	if o.Subject.Expr == nil {
+		return calicoPolicy{}, objectUnsupported(o)
+	}
+	if !o.Subject.Expr.Matches(calicoLabels(p.workload)) {
+		return calicoPolicy{}, no
+	}
+	if o.Tier != "default" {
+		return calicoPolicy{}, unknown("%s is in tier %s, whose place among the tiers trace does not know", o.ID, o.Tier)
+	}
+	if len(o.Unsupported) > 0 {
+		return calicoPolicy{}, objectUnsupported(o)
+	}
+	return calicoPolicy{o: o, order: o.Order, name: o.Name}, yes
+}
+
+// sortCalicoPolicies puts policies in Calico's order: lower order first, a policy without
+// order last, equal orders by name.
+func sortCalicoPolicies(pols []calicoPolicy) {
 	sort.SliceStable(pols, func(i, j int) bool {
 		a, b := pols[i], pols[j]
 		switch {
@@ -99,41 +145,54 @@ func (p *probe) calicoTier() result {
 		}
 		return a.name < b.name
 	})
+}
+
+// firstCalicoRule evaluates the policies' rules in order; the first rule that matches
+// decides, unless it only logs. It reports false when no rule decides.
+func (p *probe) firstCalicoRule(pols []calicoPolicy) (result, bool) {
 	for _, pol := range pols {
 		o := pol.o
 		rules := o.Rules(p.dir)
 		for i := range rules {
 			r := &rules[i]
-			var m match
-			if pol.k8s {
-				m = p.k8sRule(o, r, Calico)
-			} else {
-				m = p.calicoRule(o, r)
-			}
+			m := p.calicoPolicyRule(pol, r)
 			if m.unknown {
-				return undecidedResult(m)
+				return undecidedResult(m), true
 			}
 			if !m.yes {
 				continue
 			}
-			switch r.Action {
-			case "Allow":
-				return ruleResult(allow, o, r, fmt.Sprintf("allowed by %s %s", o.ID, r.Name()))
-			case "Deny":
-				return ruleResult(deny, o, r, fmt.Sprintf("denied by %s %s", o.ID, r.Name()))
-			case "Pass":
-				return ruleResult(pass, o, r, fmt.Sprintf("passed on by %s %s", o.ID, r.Name()))
-			case "Log":
-				continue
+			if res, decided := calicoAction(o, r); decided {
+				return res, true
 			}
-			return undecidedResult(unknown("%s %s: action %q", o.ID, r.Name(), r.Action))
 		}
 	}
-	var objs []*engine.Object
-	for _, pol := range pols {
-		objs = append(objs, pol.o)
+	return result{}, false
+}
+
+// calicoPolicyRule tells whether a rule of the policy matches the probe, read as its
+// dialect's rule.
+func (p *probe) calicoPolicyRule(pol calicoPolicy, r *engine.Rule) match {
+	if pol.k8s {
+		return p.k8sRule(pol.o, r, Calico)
 	}
-	return result{outcome: deny, reason: fmt.Sprintf("denied at the end of the default tier: %s select the pod for %s, and none of their rules matches", names(objs), p.dir)}
+	return p.calicoRule(pol.o, r)
+}
+
+// calicoAction is what a matching rule decides: Allow and Deny end the evaluation, Pass
+// skips the rest of the tier, Log goes on (false); an unknown action is undecided.
+func calicoAction(o *engine.Object, r *engine.Rule) (result, bool) {
+	switch r.Action {
+	case "Allow":
+		return ruleResult(allow, o, r, fmt.Sprintf("allowed by %s %s", o.ID, r.Name())), true
+	case "Deny":
+		return ruleResult(deny, o, r, fmt.Sprintf("denied by %s %s", o.ID, r.Name())), true
+	case "Pass":
+		return ruleResult(pass, o, r, fmt.Sprintf("passed on by %s %s", o.ID, r.Name())), true
+	case "Log":
+		return result{}, false
+	}
+	return undecidedResult(unknown("%s %s: action %q", o.ID, r.Name(), r.Action)), true
 }
 
 // calicoLabels are an endpoint's labels as Calico's selectors see them.

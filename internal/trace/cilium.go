@@ -41,39 +41,84 @@ import (
 
 // ciliumTier evaluates the CiliumNetworkPolicies and NetworkPolicies that select the pod.
 func (p *probe) ciliumTier() result {
+	selected, m := p.ciliumSelected()
+	if m.unknown {
+		return undecidedResult(m)
+	}
+	if len(selected) == 0 {
+		return result{outcome: pass}
+	}
+	if res, decided := p.ciliumDenyRules(selected); decided {
+		return res
+	}
+	defaultDeny := p.ciliumDefaultDeny(selected)
+	if p.dir == plan.Ingress && p.peer.fromLocalNode() && defaultDeny {
+		return result{outcome: allow, reason: "traffic from the pod's own node: Cilium allows the host in default deny (allow-localhost)"}
+	}
+	if !defaultDeny {
+		return result{outcome: allow, reason: fmt.Sprintf("no deny rule matches, and %s enable no default deny for %s", names(selected), p.dir)}
+	}
+	if res, decided := p.ciliumAllowRules(selected); decided {
+		return res
+	}
+	return result{outcome: deny, reason: fmt.Sprintf("denied: %s put the pod in default deny for %s, and no rule of theirs allows it", names(selected), p.dir)}
+}
+
+// ciliumSelected are the policies that select the pod for the probe's direction, in the
+// stream's order. The match is unknown, and the policies nil, when one policy's selection
+// or content cannot be evaluated.
+func (p *probe) ciliumSelected() ([]*engine.Object, match) {
 	var selected []*engine.Object
-	defaultDeny := false
 	for _, o := range p.c.Objects {
-		var m match
-		switch o.Dialect {
-		case config.EngineKubernetes:
-			if o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
-				continue
-			}
-			m = p.c.selects(o.Subject.Pods, p.workload.labels)
-		case config.EngineCilium:
-			if len(o.Rules(p.dir)) == 0 || o.ClusterScoped || p.c.ns(o.Namespace) != p.workload.namespace {
-				continue
-			}
-			m = ciliumSelects(ciliumSubject(o, p.workload.namespace), p.workloadIdentity())
-		default:
-			continue
-		}
+		m := p.ciliumPolicySelects(o)
 		if m.unknown {
-			return undecidedResult(m)
+			return nil, m
 		}
 		if !m.yes {
 			continue
 		}
 		if len(o.Unsupported) > 0 {
-			return undecidedResult(objectUnsupported(o))
+			return nil, objectUnsupported(o)
 		}
 		selected = append(selected, o)
-		defaultDeny = defaultDeny || o.Isolates(p.dir)
 	}
-	if len(selected) == 0 {
-		return result{outcome: pass}
+	return selected, no
+}
+
+// ciliumPolicySelects tells whether a policy applies to the pod: a NetworkPolicy that
+// isolates the direction, or a namespaced CiliumNetworkPolicy with rules for it, in the
+// pod's namespace and selecting it. Objects of other dialects select nothing.
+func (p *probe) ciliumPolicySelects(o *engine.Object) match {
+	switch o.Dialect {
+	case config.EngineKubernetes:
+		if o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
+			return no
+		}
+		return p.c.selects(o.Subject.Pods, p.workload.labels)
+	case config.EngineCilium:
+		if len(o.Rules(p.dir)) == 0 || o.ClusterScoped || p.c.ns(o.Namespace) != p.workload.namespace {
+			return no
+		}
+		return ciliumSelects(ciliumSubject(o, p.workload.namespace), p.workloadIdentity())
 	}
+	return no
+}
+
+// ciliumDefaultDeny tells whether one of the selected policies puts the pod in default
+// deny for the probe's direction.
+func (p *probe) ciliumDefaultDeny(selected []*engine.Object) bool {
+	for _, o := range selected {
+		if o.Isolates(p.dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// ciliumDenyRules evaluates the deny rules of the selected CiliumNetworkPolicies, which
+// win over every allow: it decides deny when one matches, and is undecided when none does
+// and one cannot be evaluated. It reports false when no deny rule decides.
+func (p *probe) ciliumDenyRules(selected []*engine.Object) (result, bool) {
 	pending := no
 	for _, o := range selected {
 		if o.Dialect != config.EngineCilium {
@@ -87,7 +132,7 @@ func (p *probe) ciliumTier() result {
 			}
 			m := p.ciliumRule(o, r)
 			if m.yes {
-				return ruleResult(deny, o, r, fmt.Sprintf("denied by %s %s (a deny rule wins over every allow)", o.ID, r.Name()))
+				return ruleResult(deny, o, r, fmt.Sprintf("denied by %s %s (a deny rule wins over every allow)", o.ID, r.Name())), true
 			}
 			if m.unknown && !pending.unknown {
 				pending = m
@@ -95,14 +140,16 @@ func (p *probe) ciliumTier() result {
 		}
 	}
 	if pending.unknown {
-		return undecidedResult(pending)
+		return undecidedResult(pending), true
 	}
-	if p.dir == plan.Ingress && p.peer.fromLocalNode() && defaultDeny {
-		return result{outcome: allow, reason: "traffic from the pod's own node: Cilium allows the host in default deny (allow-localhost)"}
-	}
-	if !defaultDeny {
-		return result{outcome: allow, reason: fmt.Sprintf("no deny rule matches, and %s enable no default deny for %s", names(selected), p.dir)}
-	}
+	return result{}, false
+}
+
+// ciliumAllowRules evaluates the allow rules of the selected policies: it decides allow
+// when one matches, and is undecided when none does and one cannot be evaluated. It
+// reports false when no allow rule decides.
+func (p *probe) ciliumAllowRules(selected []*engine.Object) (result, bool) {
+	pending := no
 	for _, o := range selected {
 		rules := o.Rules(p.dir)
 		for i := range rules {
@@ -110,18 +157,9 @@ func (p *probe) ciliumTier() result {
 			if r.Action == "Deny" {
 				continue
 			}
-			var m match
-			if o.Dialect == config.EngineKubernetes {
-				m = p.k8sRule(o, r, Cilium)
-			} else {
-				m = p.ciliumRule(o, r)
-			}
+			m := p.ciliumPolicyRule(o, r)
 			if m.yes {
-				reason := fmt.Sprintf("allowed by %s %s", o.ID, r.Name())
-				if l7 := p.l7(r); l7 != "" {
-					reason += ", through Cilium's proxy, which applies its L7 rules " + l7
-				}
-				return ruleResult(allow, o, r, reason)
+				return p.ciliumAllowed(o, r), true
 			}
 			if m.unknown && !pending.unknown {
 				pending = m
@@ -129,9 +167,28 @@ func (p *probe) ciliumTier() result {
 		}
 	}
 	if pending.unknown {
-		return undecidedResult(pending)
+		return undecidedResult(pending), true
 	}
-	return result{outcome: deny, reason: fmt.Sprintf("denied: %s put the pod in default deny for %s, and no rule of theirs allows it", names(selected), p.dir)}
+	return result{}, false
+}
+
+// ciliumPolicyRule tells whether a rule of a policy matches the probe, read as its
+// dialect's rule.
+func (p *probe) ciliumPolicyRule(o *engine.Object, r *engine.Rule) match {
+	if o.Dialect == config.EngineKubernetes {
+		return p.k8sRule(o, r, Cilium)
+	}
+	return p.ciliumRule(o, r)
+}
+
+// ciliumAllowed is the verdict of an allow rule that matches, naming the L7 rules
+// Cilium's proxy applies to what it lets through.
+func (p *probe) ciliumAllowed(o *engine.Object, r *engine.Rule) result {
+	reason := fmt.Sprintf("allowed by %s %s", o.ID, r.Name())
+	if l7 := p.l7(r); l7 != "" {
+		reason += ", through Cilium's proxy, which applies its L7 rules " + l7
+	}
+	return ruleResult(allow, o, r, reason)
 }
 
 // l7 returns the L7 rules of the first port of a rule that takes the probe.

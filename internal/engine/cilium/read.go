@@ -97,15 +97,50 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 		known = append(known, "toFQDNs", "toServices")
 	}
 	rule.Unsupported = engine.UnknownKeys(r, where, known...)
-	explicitEmpty := false
+	explicitEmpty := hasEmptyPeerList(r, prefix)
+	readPeers(&rule, r, prefix, where)
+	readPorts(&rule, r, where)
+	readICMPs(&rule, r)
+	// A rule with ports and no peer selector allows every peer on those ports.
+	rule.AnyPeer = !explicitEmpty && len(rule.Peers) == 0 && len(rule.Ports) > 0 && len(rule.Unsupported) == 0
+	if explicitEmpty {
+		rule.Peers = nil
+	}
+	return rule
+}
+
+// hasEmptyPeerList reports whether the rule has a peer selector list that is present but
+// empty, which selects nothing.
+func hasEmptyPeerList(r map[string]any, prefix string) bool {
 	for _, key := range []string{prefix + "Endpoints", prefix + "CIDR", prefix + "CIDRSet", prefix + "Entities", prefix + "Nodes"} {
 		if l, ok := r[key].([]any); ok && len(l) == 0 {
-			explicitEmpty = true
+			return true
 		}
 	}
+	return false
+}
+
+// readPeers appends the rule's peers, kind by kind: entities, endpoints, CIDRs, CIDR sets,
+// FQDNs and services.
+func readPeers(rule *engine.Rule, r map[string]any, prefix, where string) {
 	for _, e := range engine.Strings(r[prefix+"Entities"]) {
 		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerEntity, Entity: e})
 	}
+	readEndpointPeers(rule, r, prefix, where)
+	for _, c := range engine.Strings(r[prefix+"CIDR"]) {
+		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerCIDR, CIDR: c})
+	}
+	readCIDRSetPeers(rule, r, prefix, where)
+	readFQDNPeers(rule, r)
+	for j, s := range engine.Maps(r["toServices"]) {
+		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerService, Raw: engine.Str(s)})
+		rule.Unsupported = append(rule.Unsupported, fmt.Sprintf("%s.toServices[%d]", where, j))
+	}
+}
+
+// readEndpointPeers appends a peer per endpoint selector; a selector that does not read is
+// unsupported.
+func readEndpointPeers(rule *engine.Rule, r map[string]any, prefix, where string) {
 	for j, s := range engine.Maps(r[prefix+"Endpoints"]) {
 		sel, err := engine.Selector(s)
 		if err != nil {
@@ -114,9 +149,11 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 		}
 		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerEndpoints, Endpoints: sel})
 	}
-	for _, c := range engine.Strings(r[prefix+"CIDR"]) {
-		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerCIDR, CIDR: c})
-	}
+}
+
+// readCIDRSetPeers appends a peer per CIDR set entry; an entry naming a CIDR group rather
+// than a CIDR is unsupported.
+func readCIDRSetPeers(rule *engine.Rule, r map[string]any, prefix, where string) {
 	for j, c := range engine.Maps(r[prefix+"CIDRSet"]) {
 		if c["cidr"] == nil {
 			rule.Unsupported = append(rule.Unsupported, fmt.Sprintf("%s.%sCIDRSet[%d]: a CIDR group", where, prefix, j))
@@ -125,6 +162,10 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 		}
 		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerCIDR, CIDR: engine.Str(c["cidr"]), Except: engine.Strings(c["except"])})
 	}
+}
+
+// readFQDNPeers appends a peer per toFQDNs entry, by name or by pattern.
+func readFQDNPeers(rule *engine.Rule, r map[string]any) {
 	for _, f := range engine.Maps(r["toFQDNs"]) {
 		p := engine.Peer{Kind: engine.PeerFQDN, FQDN: engine.Str(f["matchName"])}
 		if pat := engine.Str(f["matchPattern"]); pat != "" {
@@ -132,10 +173,10 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 		}
 		rule.Peers = append(rule.Peers, p)
 	}
-	for j, s := range engine.Maps(r["toServices"]) {
-		rule.Peers = append(rule.Peers, engine.Peer{Kind: engine.PeerService, Raw: engine.Str(s)})
-		rule.Unsupported = append(rule.Unsupported, fmt.Sprintf("%s.toServices[%d]", where, j))
-	}
+}
+
+// readPorts appends the rule's toPorts ports, each carrying its entry's L7 rules.
+func readPorts(rule *engine.Rule, r map[string]any, where string) {
 	for j, tp := range engine.Maps(r["toPorts"]) {
 		rule.Unsupported = append(rule.Unsupported, engine.UnknownKeys(tp, fmt.Sprintf("%s.toPorts[%d]", where, j), "ports", "rules")...)
 		l7 := ""
@@ -143,22 +184,32 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 			l7 = engine.Str(tp["rules"])
 		}
 		for _, p := range engine.Maps(tp["ports"]) {
-			port := engine.Port{Protocol: strings.ToUpper(engine.Str(p["protocol"])), L7: l7}
-			if port.Protocol == "" {
-				port.Protocol = "ANY"
-			}
-			s := engine.Str(p["port"])
-			if n, err := strconv.ParseInt(s, 10, 32); err == nil {
-				port.Port = int32(n)
-			} else if s != "" {
-				port.Name = s
-			}
-			if end, ok := engine.Int32(p["endPort"]); ok {
-				port.EndPort = end
-			}
-			rule.Ports = append(rule.Ports, port)
+			rule.Ports = append(rule.Ports, readPort(p, l7))
 		}
 	}
+}
+
+// readPort reads one port: a number or a name, an optional end port, and a protocol that
+// is ANY when unset.
+func readPort(p map[string]any, l7 string) engine.Port {
+	port := engine.Port{Protocol: strings.ToUpper(engine.Str(p["protocol"])), L7: l7}
+	if port.Protocol == "" {
+		port.Protocol = "ANY"
+	}
+	s := engine.Str(p["port"])
+	if n, err := strconv.ParseInt(s, 10, 32); err == nil {
+		port.Port = int32(n)
+	} else if s != "" {
+		port.Name = s
+	}
+	if end, ok := engine.Int32(p["endPort"]); ok {
+		port.EndPort = end
+	}
+	return port
+}
+
+// readICMPs appends a port per icmps field, of protocol ICMP or ICMPV6 by its family.
+func readICMPs(rule *engine.Rule, r map[string]any) {
 	for _, ic := range engine.Maps(r["icmps"]) {
 		for _, f := range engine.Maps(ic["fields"]) {
 			family := engine.Str(f["family"])
@@ -169,10 +220,4 @@ func readRule(r map[string]any, dir plan.Direction, where string) engine.Rule {
 			rule.Ports = append(rule.Ports, engine.Port{Protocol: proto})
 		}
 	}
-	// A rule with ports and no peer selector allows every peer on those ports.
-	rule.AnyPeer = !explicitEmpty && len(rule.Peers) == 0 && len(rule.Ports) > 0 && len(rule.Unsupported) == 0
-	if explicitEmpty {
-		rule.Peers = nil
-	}
-	return rule
 }
