@@ -511,7 +511,12 @@ func sameObject(earlier *yaml.RNode, text *textObject, made *yaml.RNode) (bool, 
 		}
 		meta, _ := values[i]["metadata"].(map[string]any)
 		if ann, ok := meta["annotations"].(map[string]any); ok {
+			// The mark, and Helm 4's framing, which depends on how the stream is written.
 			delete(ann, manifest.AnnotationGeneratedFor)
+			delete(ann, manifest.AnnotationHelm4Filename)
+			if len(ann) == 0 {
+				delete(meta, "annotations")
+			}
 		}
 	}
 	return reflect.DeepEqual(values[0], values[1]), nil

@@ -115,13 +115,13 @@ func TestHookOverlapWarnsOncePerHook(t *testing.T) {
 		},
 	}, {
 		name:  "test pods that only overlap each other",
-		input: web + "---\n" + testPod("t1", "{app: web-test}") + "---\n" + testPod("t2", "{app: web-test, case: b}"),
+		input: web + "---\n" + testPod("t1", "{app: web-test, app.kubernetes.io/instance: rel}") + "---\n" + testPod("t2", "{app: web-test, app.kubernetes.io/instance: rel, case: b}"),
 		want: []string{
 			"helm-netpol: warning: v1 Pod shop/t2: metadata.labels: a hook or test pod whose labels overlap those of v1 Pod shop/t1: the allowlist of that workload selects its pods too, so while it runs it gets that allowlist's openings",
 		},
 	}, {
 		name:  "test pods of their own labels",
-		input: web + "---\n" + testPod("t1", "{app: t1}") + "---\n" + testPod("t2", "{app: t2}"),
+		input: web + "---\n" + testPod("t1", "{app: t1, app.kubernetes.io/instance: rel}") + "---\n" + testPod("t2", "{app: t2, app.kubernetes.io/instance: rel}"),
 	}, {
 		name:  "two lasting workloads",
 		input: web + "---\n" + deployment("web2", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, ""),

@@ -1021,11 +1021,11 @@ func checkPinsRelease(t *testing.T, g *yaml.RNode, s *inputStream) {
 	}
 	var ok2 bool
 	switch asStr(m["apiVersion"]) + " " + asStr(m["kind"]) {
-	case "networking.k8s.io/v1 NetworkPolicy":
+	case "networking.k8s.io/v1 NetworkPolicy", "projectcalico.org/v3 StagedKubernetesNetworkPolicy":
 		ok2 = pins(at(m, "spec", "podSelector"))
 	case "cilium.io/v2 CiliumNetworkPolicy":
 		ok2 = pins(at(m, "spec", "endpointSelector"))
-	case "projectcalico.org/v3 NetworkPolicy":
+	case "projectcalico.org/v3 NetworkPolicy", "projectcalico.org/v3 StagedNetworkPolicy":
 		ok2 = strings.Contains(asStr(at(m, "spec", "selector")), manifest.LabelInstance+" == '"+release+"'")
 	case "policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy":
 		ok2 = pins(at(m, "spec", "subject", "pods", "podSelector"))
