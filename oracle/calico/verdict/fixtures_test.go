@@ -169,7 +169,7 @@ func loadFixture(dir string) (fixture, error) {
 		calico = calico || isCalico
 		f.docs = append(f.docs, doc)
 		ref := str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
-		w, ok := objects[ref]
+		w, ok := objects[unnamespaced(ref)]
 		if !ok || seen[ref] || !workloadKinds[str(w, "kind")] {
 			continue // not generated, or for a release, or a rewritten chart policy
 		}
@@ -990,4 +990,19 @@ func TestKubernetesFixturesAsCalico(t *testing.T) {
 	}
 	t.Logf("properties checked: %v", checked)
 	t.Logf("calico vs kubernetes rendering, and issue 12 findings on Calico:\n%s%s", tableHeader, strings.Join(table, ""))
+}
+
+// unnamespaced is a helm-netpol.io/generated-for value without its namespace segment
+// (apps/v1/Deployment/ns/name -> apps/v1/Deployment/name), the key objects are filed by.
+func unnamespaced(ref string) string {
+	seg := strings.Split(ref, "/")
+	for k, s := range seg {
+		if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+			if len(seg) == k+3 {
+				return strings.Join(append(seg[:k+1:k+1], seg[k+2]), "/")
+			}
+			break
+		}
+	}
+	return ref
 }

@@ -152,7 +152,7 @@ func loadFixture(dir string) (fixture, error) {
 			return f, err
 		}
 		ref := str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
-		w, ok := objects[ref]
+		w, ok := objects[unnamespaced(ref)]
 		if !ok || seen[ref] || !workloadKinds[str(w, "kind")] {
 			continue // not generated, or for a release, or a rewritten chart policy
 		}
@@ -676,4 +676,19 @@ func merge(base, over map[string]any) map[string]any {
 // byCNPKind tells whether a policy of the kind selects the workload for the verdict.
 func byCNPKind(r result, kind string) bool {
 	return slices.ContainsFunc(r.selecting, func(s string) bool { return strings.HasPrefix(s, kind+" ") })
+}
+
+// unnamespaced is a helm-netpol.io/generated-for value without its namespace segment
+// (apps/v1/Deployment/ns/name -> apps/v1/Deployment/name), the key objects are filed by.
+func unnamespaced(ref string) string {
+	seg := strings.Split(ref, "/")
+	for k, s := range seg {
+		if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
+			if len(seg) == k+3 {
+				return strings.Join(append(seg[:k+1:k+1], seg[k+2]), "/")
+			}
+			break
+		}
+	}
+	return ref
 }
