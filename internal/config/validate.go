@@ -118,36 +118,70 @@ type pathError struct {
 func (e pathError) Error() string { return e.Path + ": " + e.Msg }
 
 // Validate checks the meaning of a merged config, beyond its shape, and returns every
-// problem, each at its field path.
+// problem, each at its field path, in the order of the checks below.
 func (m *Merged) Validate() []pathError {
-	var errs []pathError
-	add := func(path, format string, args ...any) {
-		errs = append(errs, pathError{Path: path, Msg: fmt.Sprintf(format, args...)})
-	}
-	np := &m.NetworkPolicy
-	engine := np.Engine
-	if engine != "" && !slices.Contains(Engines, engine) {
-		add("networkPolicy.engine", "%q: must be one of %s", engine, list(Engines))
-		engine = ""
-	}
-	if p := np.Egress.DNSProfile; p != "" && !slices.Contains(DNSProfiles, p) {
-		add("networkPolicy.egress.dnsProfile", "%q: must be one of %s", p, list(DNSProfiles))
-	}
+	engineValid, errs := m.checkEnums()
 	// Checks that relate two fields skip a field that a layer gave the wrong shape, as its
 	// value is then not the user's.
 	engineKnown := !m.unknown("networkPolicy.engine")
-	if o := np.DefaultDeny.Order; o != nil && engineKnown && m.EngineOrDefault() == EngineClusterNetworkPolicy && (*o < 1 || *o > maxClusterNetworkPolicy) {
-		add("networkPolicy.defaultDeny.order", "%d: a ClusterNetworkPolicy priority must be 1..1000 (lower wins), so the chart default 2000 does not apply to this engine; set an order in 1..1000 for the deny (allowlists take order-1) or remove it to use 1000; this holds with the deny on or off, because the allowlists are placed relative to it", *o)
+	engineSettled := engineKnown && (engineValid || m.NetworkPolicy.Engine == "")
+	errs = append(errs, m.checkDenyOrder(engineKnown)...)
+	errs = append(errs, m.checkPortsAndPeers()...)
+	errs = append(errs, m.checkEgressOff()...)
+	if engineSettled {
+		errs = append(errs, m.checkEngineLists()...)
 	}
-	if o := np.DefaultDeny.Order; o != nil && engineKnown && m.EngineOrDefault() == EngineClusterNetworkPolicy && np.Rewrite && *o == 1 {
-		add("networkPolicy.defaultDeny.order", "1: with networkPolicy.rewrite a rewritten chart policy takes priority order-2 (ahead of the allowlists at order-1), so the order must be 2..1000 under engine clusterNetworkPolicy")
+	return append(errs, m.checkWorkloadMatches()...)
+}
+
+// errorf is a problem at a field path.
+func errorf(path, format string, args ...any) pathError {
+	return pathError{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// checkEnums checks the engine and the DNS profile against their allowed values, and says
+// whether the engine set is a valid one.
+func (m *Merged) checkEnums() (engineValid bool, errs []pathError) {
+	np := &m.NetworkPolicy
+	engineValid = np.Engine != ""
+	if np.Engine != "" && !slices.Contains(Engines, np.Engine) {
+		errs = append(errs, errorf("networkPolicy.engine", "%q: must be one of %s", np.Engine, list(Engines)))
+		engineValid = false
 	}
+	if p := np.Egress.DNSProfile; p != "" && !slices.Contains(DNSProfiles, p) {
+		errs = append(errs, errorf("networkPolicy.egress.dnsProfile", "%q: must be one of %s", p, list(DNSProfiles)))
+	}
+	return engineValid, errs
+}
+
+// checkDenyOrder checks defaultDeny.order against ClusterNetworkPolicy's priority range.
+func (m *Merged) checkDenyOrder(engineKnown bool) []pathError {
+	np := &m.NetworkPolicy
+	o := np.DefaultDeny.Order
+	if o == nil || !engineKnown || m.EngineOrDefault() != EngineClusterNetworkPolicy {
+		return nil
+	}
+	var errs []pathError
+	if *o < 1 || *o > maxClusterNetworkPolicy {
+		errs = append(errs, errorf("networkPolicy.defaultDeny.order", "%d: a ClusterNetworkPolicy priority must be 1..1000 (lower wins), so the chart default 2000 does not apply to this engine; set an order in 1..1000 for the deny (allowlists take order-1) or remove it to use 1000; this holds with the deny on or off, because the allowlists are placed relative to it", *o))
+	}
+	if np.Rewrite && *o == 1 {
+		errs = append(errs, errorf("networkPolicy.defaultDeny.order", "1: with networkPolicy.rewrite a rewritten chart policy takes priority order-2 (ahead of the allowlists at order-1), so the order must be 2..1000 under engine clusterNetworkPolicy"))
+	}
+	return errs
+}
+
+// checkPortsAndPeers checks the role ports, the from knobs, the rules added verbatim, the
+// apiserver's addresses and ports, and the DNS knobs.
+func (m *Merged) checkPortsAndPeers() []pathError {
+	np := &m.NetworkPolicy
+	var errs []pathError
 	for _, r := range []struct {
 		path string
 		port *int32
 	}{{"ports.webhook", m.Ports.Webhook}, {"ports.metrics", m.Ports.Metrics}, {"ports.gate", m.Ports.Gate}} {
 		if r.port != nil && (*r.port < 1 || *r.port > 65535) {
-			add(r.path, "%d: a port must be 1..65535", *r.port)
+			errs = append(errs, errorf(r.path, "%d: a port must be 1..65535", *r.port))
 		}
 	}
 	for _, r := range []struct {
@@ -164,52 +198,71 @@ func (m *Merged) Validate() []pathError {
 		}
 	}
 	for i, rule := range np.AdditionalIngress {
-		p := fmt.Sprintf("networkPolicy.additionalIngress[%d]", i)
-		errs = append(errs, checkRule(p, "from", rule.From, rule.Ports)...)
+		errs = append(errs, checkRule(fmt.Sprintf("networkPolicy.additionalIngress[%d]", i), "from", rule.From, rule.Ports)...)
 	}
 	for i, rule := range np.Egress.To {
-		p := fmt.Sprintf("networkPolicy.egress.to[%d]", i)
-		errs = append(errs, checkRule(p, "to", rule.To, rule.Ports)...)
+		errs = append(errs, checkRule(fmt.Sprintf("networkPolicy.egress.to[%d]", i), "to", rule.To, rule.Ports)...)
 	}
 	for i, c := range np.Egress.Apiserver.CIDRs {
 		if msg := checkCIDR(c); msg != "" {
-			add(fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s", msg)
+			errs = append(errs, errorf(fmt.Sprintf("networkPolicy.egress.apiserver.cidrs[%d]", i), "%s", msg))
 		}
 	}
 	errs = append(errs, checkDNS(&np.Egress)...)
 	for i, p := range np.Egress.Apiserver.Ports {
 		if p < 1 || p > 65535 {
-			add(fmt.Sprintf("networkPolicy.egress.apiserver.ports[%d]", i), "%d: a port must be 1..65535", p)
+			errs = append(errs, errorf(fmt.Sprintf("networkPolicy.egress.apiserver.ports[%d]", i), "%d: a port must be 1..65535", p))
 		}
 	}
-	if !np.Egress.Enabled && !m.unknown("networkPolicy.egress.enabled") {
-		off := "egress rules are set while networkPolicy.egress.enabled is false; they would be ignored: set networkPolicy.egress.enabled: true (and allow DNS and the kube-apiserver), or remove them"
-		if len(np.Egress.To) > 0 {
-			add("networkPolicy.egress.to", "%s", off)
-		}
-		if len(np.Egress.Apiserver.CIDRs) > 0 {
-			add("networkPolicy.egress.apiserver.cidrs", "%s", off)
-		}
-		for _, e := range Engines[1:] {
-			if len(np.Passthrough(e).Egress) > 0 {
-				add("networkPolicy."+string(e)+".egress", "%s", off)
-			}
+	return errs
+}
+
+// checkEgressOff refuses egress rules while egress is off: they would be ignored.
+func (m *Merged) checkEgressOff() []pathError {
+	np := &m.NetworkPolicy
+	if np.Egress.Enabled || m.unknown("networkPolicy.egress.enabled") {
+		return nil
+	}
+	off := "egress rules are set while networkPolicy.egress.enabled is false; they would be ignored: set networkPolicy.egress.enabled: true (and allow DNS and the kube-apiserver), or remove them"
+	var errs []pathError
+	if len(np.Egress.To) > 0 {
+		errs = append(errs, errorf("networkPolicy.egress.to", "%s", off))
+	}
+	if len(np.Egress.Apiserver.CIDRs) > 0 {
+		errs = append(errs, errorf("networkPolicy.egress.apiserver.cidrs", "%s", off))
+	}
+	for _, e := range Engines[1:] {
+		if len(np.Passthrough(e).Egress) > 0 {
+			errs = append(errs, errorf("networkPolicy."+string(e)+".egress", "%s", off))
 		}
 	}
-	if engineKnown && (engine != "" || np.Engine == "") {
-		selected := m.EngineOrDefault()
-		for _, e := range Engines[1:] {
-			pt := np.Passthrough(e)
-			if e != selected && (len(pt.Ingress) > 0 || len(pt.Egress) > 0) {
-				add("networkPolicy."+string(e), "passthrough rules for engine %s while networkPolicy.engine is %s: they would be ignored; move them to networkPolicy.%s, or set networkPolicy.engine: %s", e, selected, selected, e)
-			}
+	return errs
+}
+
+// checkEngineLists refuses passthrough lists for an engine other than the selected one, and
+// staged policies under an engine that has no staged form.
+func (m *Merged) checkEngineLists() []pathError {
+	np := &m.NetworkPolicy
+	selected := m.EngineOrDefault()
+	var errs []pathError
+	for _, e := range Engines[1:] {
+		pt := np.Passthrough(e)
+		if e != selected && (len(pt.Ingress) > 0 || len(pt.Egress) > 0) {
+			errs = append(errs, errorf("networkPolicy."+string(e), "passthrough rules for engine %s while networkPolicy.engine is %s: they would be ignored; move them to networkPolicy.%s, or set networkPolicy.engine: %s", e, selected, selected, e))
 		}
 	}
-	if np.Staged && engineKnown && (engine != "" || np.Engine == "") {
-		if msg, ok := noStagedForm[m.EngineOrDefault()]; ok {
-			add("networkPolicy.staged", "%s", msg)
+	if np.Staged {
+		if msg, ok := noStagedForm[selected]; ok {
+			errs = append(errs, errorf("networkPolicy.staged", "%s", msg))
 		}
 	}
+	return errs
+}
+
+// checkWorkloadMatches checks the include and exclude lists of a release-wide config.
+func (m *Merged) checkWorkloadMatches() []pathError {
+	np := &m.NetworkPolicy
+	var errs []pathError
 	for _, w := range []struct {
 		path    string
 		matches []WorkloadMatch
@@ -217,10 +270,10 @@ func (m *Merged) Validate() []pathError {
 		for i, wm := range w.matches {
 			p := fmt.Sprintf("%s[%d]", w.path, i)
 			if wm.Kind == "" && wm.Name == "" && len(wm.MatchLabels) == 0 {
-				add(p, "matches every workload: set kind, name or matchLabels")
+				errs = append(errs, errorf(p, "matches every workload: set kind, name or matchLabels"))
 			}
 			if wm.Kind != "" && !manifest.IsWorkloadKind(wm.Kind) {
-				add(p+".kind", "%q: must be one of %s", wm.Kind, strings.Join(manifest.WorkloadKinds, ", "))
+				errs = append(errs, errorf(p+".kind", "%q: must be one of %s", wm.Kind, strings.Join(manifest.WorkloadKinds, ", ")))
 			}
 		}
 	}
