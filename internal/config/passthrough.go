@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // The engines' passthrough lists are added to the rendered objects verbatim, and the
@@ -62,13 +63,15 @@ type passthroughTable struct {
 	Rules   map[Engine]map[string]*schema `json:"rules"`
 }
 
-var passthroughSchemas = func() *passthroughTable {
+// passthroughSchemas decodes the table on first use: a config without passthrough lists,
+// which is most of them, never pays for it (some 7 ms at every start of the command).
+var passthroughSchemas = sync.OnceValue(func() *passthroughTable {
 	var s passthroughTable
 	if err := json.Unmarshal(passthroughSchemasJSON, &s); err != nil {
 		panic("passthrough_schemas.json: " + err.Error())
 	}
 	return &s
-}()
+})
 
 // checkPassthrough checks every rule of the engines' passthrough lists of a config tree
 // against its engine's CRD schema. A list with a bad rule is taken out of the tree whole,
@@ -80,8 +83,11 @@ func checkPassthrough(tree map[string]any, pruned *[]string) []error {
 		pt, _ := np[string(e)].(map[string]any)
 		for _, dir := range []string{"ingress", "egress"} {
 			rules, ok := pt[dir].([]any)
-			rs := passthroughSchemas.Rules[e][dir]
-			if !ok || rs == nil {
+			if !ok {
+				continue
+			}
+			rs := passthroughSchemas().Rules[e][dir]
+			if rs == nil {
 				continue
 			}
 			path := "networkPolicy." + string(e) + "." + dir

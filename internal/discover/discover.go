@@ -57,35 +57,72 @@ type Hook struct {
 	Weight int
 }
 
+// workloadShape is what discovery reads of a workload: its selector and pod template.
 type workloadShape struct {
-	Metadata metav1.ObjectMeta `json:"metadata"`
-	Spec     struct {
-		Selector    *metav1.LabelSelector   `json:"selector"`
-		Template    *corev1.PodTemplateSpec `json:"template"`
+	Spec struct {
+		Selector    *metav1.LabelSelector `json:"selector"`
+		Template    *podTemplate          `json:"template"`
 		JobTemplate *struct {
 			Spec struct {
-				Template *corev1.PodTemplateSpec `json:"template"`
+				Template *podTemplate `json:"template"`
 			} `json:"spec"`
 		} `json:"jobTemplate"`
 	} `json:"spec"`
 }
 
-// parseWorkload reads what discovery needs from a workload object.
+// podTemplate is what discovery reads of a pod template, or of a Pod: its labels and
+// annotations, whether it uses the host network, and its containers' ports and probes.
+// The rest of the pod spec is the API server's to check. Decoding only this spares every
+// run the reflection over the whole pod API (a third of a small chart's post-render).
+type podTemplate struct {
+	Metadata struct {
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
+	} `json:"metadata"`
+	Spec struct {
+		HostNetwork    bool        `json:"hostNetwork"`
+		Containers     []container `json:"containers"`
+		InitContainers []container `json:"initContainers"`
+	} `json:"spec"`
+}
+
+// container is what discovery reads of a container.
+type container struct {
+	Name           string                         `json:"name"`
+	Ports          []corev1.ContainerPort         `json:"ports"`
+	RestartPolicy  *corev1.ContainerRestartPolicy `json:"restartPolicy"`
+	LivenessProbe  *probe                         `json:"livenessProbe"`
+	ReadinessProbe *probe                         `json:"readinessProbe"`
+	StartupProbe   *probe                         `json:"startupProbe"`
+}
+
+// probe is what discovery reads of a probe: the port it targets.
+type probe struct {
+	HTTPGet *struct {
+		Port intstr.IntOrString `json:"port"`
+	} `json:"httpGet"`
+	TCPSocket *struct {
+		Port intstr.IntOrString `json:"port"`
+	} `json:"tcpSocket"`
+	GRPC *struct {
+		Port int32 `json:"port"`
+	} `json:"grpc"`
+}
+
 func parseWorkload(o *manifest.Object) (*Workload, error) {
 	raw, err := manifest.NodeJSON(o.Node)
 	if err != nil {
 		return nil, err
 	}
 	w := &Workload{Object: o}
-	var tpl *corev1.PodTemplateSpec
+	var tpl *podTemplate
 	var selector *metav1.LabelSelector
 	switch o.Kind {
 	case "Pod":
-		var p corev1.Pod
-		if err := json.Unmarshal(raw, &p); err != nil {
+		tpl = &podTemplate{}
+		if err := json.Unmarshal(raw, tpl); err != nil {
 			return nil, fmt.Errorf("not a valid Pod: %v", err)
 		}
-		tpl = &corev1.PodTemplateSpec{ObjectMeta: p.ObjectMeta, Spec: p.Spec}
 	default:
 		var s workloadShape
 		if err := json.Unmarshal(raw, &s); err != nil {
@@ -103,21 +140,21 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 		}
 	}
 	if tpl == nil {
-		tpl = &corev1.PodTemplateSpec{}
+		tpl = &podTemplate{}
 	}
-	w.PodLabels = tpl.Labels
-	w.PodAnnotations = tpl.Annotations
+	w.PodLabels = tpl.Metadata.Labels
+	w.PodAnnotations = tpl.Metadata.Annotations
 	w.HostNetwork = tpl.Spec.HostNetwork
-	w.Release = tpl.Labels[manifest.LabelInstance]
+	w.Release = tpl.Metadata.Labels[manifest.LabelInstance]
 	if selector == nil {
-		selector = &metav1.LabelSelector{MatchLabels: CopyMap(tpl.Labels)}
-		if o.Kind == "Job" && len(tpl.Labels) == 0 && o.Name != "" {
+		selector = &metav1.LabelSelector{MatchLabels: CopyMap(tpl.Metadata.Labels)}
+		if o.Kind == "Job" && len(tpl.Metadata.Labels) == 0 && o.Name != "" {
 			selector.MatchLabels = map[string]string{manifest.LabelJobName: o.Name}
 		}
 	} else {
 		selector = selector.DeepCopy()
 	}
-	if rel, ok := tpl.Labels[manifest.LabelInstance]; ok && !pinsValue(selector, manifest.LabelInstance, rel) {
+	if rel, ok := tpl.Metadata.Labels[manifest.LabelInstance]; ok && !pinsValue(selector, manifest.LabelInstance, rel) {
 		if selector.MatchLabels == nil {
 			selector.MatchLabels = map[string]string{}
 		}
@@ -129,7 +166,7 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 		w.Selector = selector
 	}
 	w.ProbePorts = map[string]bool{}
-	containers := append([]corev1.Container{}, tpl.Spec.Containers...)
+	containers := append([]container{}, tpl.Spec.Containers...)
 	for _, c := range tpl.Spec.InitContainers {
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
 			containers = append(containers, c) // a sidecar serves like a container
@@ -143,7 +180,7 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			}
 			w.Ports = append(w.Ports, ContainerPort{Container: c.Name, Name: p.Name, Port: p.ContainerPort, Protocol: proto})
 		}
-		for _, pr := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		for _, pr := range []*probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 			if pr == nil {
 				continue
 			}
