@@ -31,8 +31,10 @@ const (
 // Workload is an object that runs pods.
 type Workload struct {
 	*manifest.Object
-	PodLabels      map[string]string
-	PodAnnotations map[string]string
+	PodLabels map[string]string
+	// PromPort is the pods' Prometheus port annotation, empty when they have none: the
+	// one pod annotation discovery reads.
+	PromPort string
 	// Selector selects the workload's pods, narrowed by the release label; nil when the
 	// workload has nothing to select its pods by.
 	Selector    *metav1.LabelSelector
@@ -143,7 +145,7 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 		tpl = &podTemplate{}
 	}
 	w.PodLabels = tpl.Metadata.Labels
-	w.PodAnnotations = tpl.Metadata.Annotations
+	w.PromPort = tpl.Metadata.Annotations[manifest.AnnotationPromPort]
 	w.HostNetwork = tpl.Spec.HostNetwork
 	w.Release = tpl.Metadata.Labels[manifest.LabelInstance]
 	if selector == nil {
@@ -151,8 +153,6 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 		if o.Kind == "Job" && len(tpl.Metadata.Labels) == 0 && o.Name != "" {
 			selector.MatchLabels = map[string]string{manifest.LabelJobName: o.Name}
 		}
-	} else {
-		selector = selector.DeepCopy()
 	}
 	if rel, ok := tpl.Metadata.Labels[manifest.LabelInstance]; ok && !pinsValue(selector, manifest.LabelInstance, rel) {
 		if selector.MatchLabels == nil {

@@ -223,10 +223,8 @@ func (w *Workload) metricsPort() ([]RolePort, string) {
 			return []RolePort{{p.Port, p.Protocol}}, "the pods name " + name
 		}
 	}
-	if v, ok := w.PodAnnotations[manifest.AnnotationPromPort]; ok {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 && n < 65536 {
-			return []RolePort{{int32(n), w.protocolOf(int32(n))}}, "the pod annotation " + manifest.AnnotationPromPort + " names"
-		}
+	if n, err := strconv.Atoi(w.PromPort); err == nil && n > 0 && n < 65536 {
+		return []RolePort{{int32(n), w.protocolOf(int32(n))}}, "the pod annotation " + manifest.AnnotationPromPort + " names"
 	}
 	return nil, ""
 }
