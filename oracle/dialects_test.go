@@ -219,9 +219,8 @@ type rendering struct {
 }
 
 // dialectProbe is a probe on which a dialect and the kubernetes rendering, judged by the
-// same engine, differ.
+// same engine, differ. It does not name the config, so that no classifier can.
 type dialectProbe struct {
-	config  string
 	dialect string // cilium, calico or clusterNetworkPolicy
 	judge   string // Cilium or Calico
 	c       probeCase
@@ -581,7 +580,7 @@ func (ty *dialectTally) compare(t *testing.T, set dialectSet, verdicts map[strin
 				continue
 			}
 			ty.differing++
-			d := dialectProbe{config: set.config, dialect: dj.dialect, judge: dj.judge, c: c, entry: set.entries[i],
+			d := dialectProbe{dialect: dj.dialect, judge: dj.judge, c: c, entry: set.entries[i],
 				hook: set.hooks[c.workload.kind+" "+c.workload.name], kube: kube[i], other: other[i]}
 			var by []string
 			for _, id := range ty.ids {
