@@ -1,9 +1,8 @@
 package oracle
 
-// This file is the same in oracle/ and oracle/cyclonus/ but for its package clause
-// (TestCatalogueCopiesAgree in oracle/ checks it): the renders and issue 12's probe
-// catalogue that the tests comparing trace with an engine's own code run. The module of
-// each copy sets repoRoot.
+// The renders and issue 12's probe catalogue that the tests comparing trace, and the
+// dialects, with an engine's own code run (TestTraceEqualsCilium, TestTraceEqualsCyclonus,
+// TestDialectsAgree).
 
 import (
 	"bytes"

@@ -111,25 +111,6 @@ func TestTraceEqualsCilium(t *testing.T) {
 	}
 }
 
-// TestCatalogueCopiesAgree: the catalogue of the cyclonus module is this one.
-func TestCatalogueCopiesAgree(t *testing.T) {
-	here, err := os.ReadFile("catalogue_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	there, err := os.ReadFile(filepath.Join("cyclonus", "catalogue_test.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	strip := func(b []byte) string {
-		_, rest, _ := strings.Cut(string(b), "\n")
-		return rest
-	}
-	if strip(here) != strip(there) {
-		t.Error("cyclonus/catalogue_test.go differs from catalogue_test.go beyond its package clause: copy it over")
-	}
-}
-
 // TestCorpusConfigsAgree: the release-wide configs are those of the product's tests.
 func TestCorpusConfigsAgree(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(repoRoot, "transform", "security_test.go"))

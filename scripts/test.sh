@@ -21,7 +21,6 @@ scripts/tools.sh
 go test -timeout 30m ./...
 (cd oracle && go vet ./... && go test -timeout 30m ./...)
 (cd oracle/cilium && go vet ./... && go test ./...)
-(cd oracle/cyclonus && go vet ./... && go test ./...)
 (cd oracle/calico && go vet ./... && go test ./...)
 (cd test/helm4 && go vet ./... && go test ./...)
 FUZZTIME=${FUZZTIME:-10s} scripts/fuzz.sh

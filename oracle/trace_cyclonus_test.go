@@ -1,4 +1,4 @@
-package cyclonus
+package oracle
 
 import (
 	"testing"
@@ -10,8 +10,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// repoRoot is the repository's root, which holds fixtures/.
-const repoRoot = "../.."
 
 // workloadIP is the workload pod's address, for cyclonus's model, which gives every pod one.
 const workloadIP = "10.244.0.10"

@@ -1,4 +1,4 @@
-package cyclonus
+package oracle
 
 import (
 	"os"
@@ -218,7 +218,7 @@ func TestTruthTables(t *testing.T) {
 // release-wide --config when given, and returns the NetworkPolicies it generates.
 func render(t *testing.T, fixture, config string) []*networkingv1.NetworkPolicy {
 	t.Helper()
-	in, err := os.ReadFile(filepath.Join("..", "..", "fixtures", fixture, "input.yaml"))
+	in, err := os.ReadFile(filepath.Join(repoRoot, "fixtures", fixture, "input.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
