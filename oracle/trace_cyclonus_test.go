@@ -10,7 +10,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-
 // workloadIP is the workload pod's address, for cyclonus's model, which gives every pod one.
 const workloadIP = "10.244.0.10"
 
