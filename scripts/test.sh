@@ -20,6 +20,7 @@ go vet ./...
 scripts/tools.sh
 go test -timeout 30m ./...
 (cd oracle && go vet ./... && go test -timeout 30m ./...)
+(cd oracle/probe && go vet ./... && go test ./...)
 (cd oracle/cilium && go vet ./... && go test ./...)
 (cd oracle/calico && go vet ./... && go test ./...)
 (cd test/helm4 && go vet ./... && go test ./...)

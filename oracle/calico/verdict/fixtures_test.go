@@ -238,7 +238,7 @@ func workloadOf(ref string, obj, release map[string]any) (fixtureWorkload, error
 				proto = "TCP"
 			}
 			name, _ := pm["name"].(string)
-			w.pod.Ports = append(w.pod.Ports, NamedPort{Name: name, Port: int(n), Protocol: proto})
+			w.pod.Ports = append(w.pod.Ports, NamedPort{Name: name, Port: int32(n), Protocol: proto})
 		}
 	}
 	w.config = mapAt(release, "networkPolicy")
@@ -518,7 +518,7 @@ func prefixes(models ...*Model) []netip.Prefix {
 func ports(w fixtureWorkload, models ...*Model) []int {
 	set := map[int]bool{kubeletPort: true, freePort: true, 53: true, 443: true, 6443: true}
 	for _, d := range w.pod.Ports {
-		set[d.Port] = true
+		set[int(d.Port)] = true
 	}
 	for _, m := range models {
 		for _, p := range m.policies {
@@ -635,7 +635,7 @@ func cyclonusAllows(m *matcher.Policy, p Probe) bool {
 	}
 	if dst != nil {
 		for _, np := range dst.Ports {
-			if np.Port == p.Port && (np.Protocol == p.Protocol || np.Protocol == "" && p.Protocol == "TCP") {
+			if int(np.Port) == p.Port && (np.Protocol == p.Protocol || np.Protocol == "" && p.Protocol == "TCP") {
 				traffic.ResolvedPortName = np.Name
 			}
 		}
@@ -774,7 +774,7 @@ func (c fixtureCheck) properties() {
 	}
 	if len(c.roleRules("networkPolicy.egress.sameRelease")) > 0 {
 		for _, d := range c.w.pod.Ports {
-			c.mustAllow("same release", probeKey{Egress, "own pod", d.Port, d.Protocol})
+			c.mustAllow("same release", probeKey{Egress, "own pod", int(d.Port), d.Protocol})
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 )
 
 // Options describe the cluster around the probes.
@@ -143,7 +145,7 @@ func (m *Model) peerEndpoint(p Peer) endpoint {
 // tier). Past every tier, or when no policy selects the endpoint, the
 // namespace's profile (kns.<namespace>, which allows everything) decides.
 func (m *Model) judge(p Probe) (result, error) {
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return result{}, err
 	}
 	w := m.workloadEndpoint(p.Workload)
@@ -163,7 +165,7 @@ func (m *Model) judge(p Probe) (result, error) {
 		res.Reason = fmt.Sprintf("no policy selects the workload for %s: the namespace profile kns.%s allows", p.Direction, p.Workload.Namespace)
 		return res, nil
 	}
-	proto := protocolNumbers[p.Protocol]
+	proto := probe.Protocols[p.Protocol]
 	// The connection's IP version: the peer's address's (the workload may
 	// be dual-stack), else the workload's.
 	version := 0
@@ -304,7 +306,7 @@ func portMatches(pm portMatch, ep endpoint, port, proto int) bool {
 		if p == "" {
 			p = "TCP"
 		}
-		if np.Name == pm.name && np.Port == port && protocolNumbers[p] == proto {
+		if np.Name == pm.name && int(np.Port) == port && probe.Protocols[p] == proto {
 			return true
 		}
 	}
@@ -313,7 +315,7 @@ func portMatches(pm portMatch, ep endpoint, port, proto int) bool {
 
 func describe(ep endpoint) string {
 	if ep.pod != nil {
-		return "pod " + podString(*ep.pod)
+		return "pod " + ep.pod.String()
 	}
 	return "the peer"
 }

@@ -105,7 +105,7 @@ func (o Options) results(docs [][]byte, probes []Probe) ([]result, error) {
 	}
 	var errs []error
 	for i, p := range probes {
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("probe %d: %w", i, err))
 		}
 	}
