@@ -76,20 +76,43 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
+	tpl, selector, err := podTemplate(o, raw)
+	if err != nil {
+		return nil, err
+	}
 	w := &Workload{Object: o}
+	w.PodLabels = tpl.Labels
+	w.PodAnnotations = tpl.Annotations
+	w.HostNetwork = tpl.Spec.HostNetwork
+	w.Release = tpl.Labels[manifest.LabelInstance]
+	if selector = podSelector(o, tpl, selector); selectsSomeLabel(selector) {
+		w.Selector = selector
+	}
+	w.Ports, w.ProbePorts = podPorts(&tpl.Spec)
+	if ev, ok := o.Annotations()[manifest.AnnotationHook]; ok {
+		weight, _ := strconv.Atoi(strings.TrimSpace(o.Annotations()[manifest.AnnotationHookWeight]))
+		w.Hook = &Hook{Events: ev, Weight: weight}
+	}
+	return w, nil
+}
+
+// podTemplate decodes a workload's pod template (a Pod's own metadata and spec, a
+// CronJob's job template's), never nil, and the selector it declares: spec.selector, of
+// the kinds whose pods are selected by it.
+func podTemplate(o *manifest.Object, raw []byte) (*corev1.PodTemplateSpec, *metav1.LabelSelector, error) {
 	var tpl *corev1.PodTemplateSpec
 	var selector *metav1.LabelSelector
 	switch o.Kind {
 	case "Pod":
 		var p corev1.Pod
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return nil, fmt.Errorf("not a valid Pod: %v", err)
+			return nil, nil, fmt.Errorf("not a valid Pod: %v", err)
 		}
 		tpl = &corev1.PodTemplateSpec{ObjectMeta: p.ObjectMeta, Spec: p.Spec}
 	default:
 		var s workloadShape
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("not a valid %s: %v", o.Kind, err)
+			return nil, nil, fmt.Errorf("not a valid %s: %v", o.Kind, err)
 		}
 		tpl, selector = s.Spec.Template, s.Spec.Selector
 		if o.Kind == "CronJob" {
@@ -105,17 +128,21 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 	if tpl == nil {
 		tpl = &corev1.PodTemplateSpec{}
 	}
-	w.PodLabels = tpl.Labels
-	w.PodAnnotations = tpl.Annotations
-	w.HostNetwork = tpl.Spec.HostNetwork
-	w.Release = tpl.Labels[manifest.LabelInstance]
-	if selector == nil {
+	return tpl, selector, nil
+}
+
+// podSelector is the selector of a workload's pods: a copy of the one it declares, else
+// its pod template's labels (a Job's without any, the label its controller sets), pinned
+// to the pods' release where their labels name one.
+func podSelector(o *manifest.Object, tpl *corev1.PodTemplateSpec, declared *metav1.LabelSelector) *metav1.LabelSelector {
+	var selector *metav1.LabelSelector
+	if declared == nil {
 		selector = &metav1.LabelSelector{MatchLabels: CopyMap(tpl.Labels)}
 		if o.Kind == "Job" && len(tpl.Labels) == 0 && o.Name != "" {
 			selector.MatchLabels = map[string]string{manifest.LabelJobName: o.Name}
 		}
 	} else {
-		selector = selector.DeepCopy()
+		selector = declared.DeepCopy()
 	}
 	if rel, ok := tpl.Labels[manifest.LabelInstance]; ok && !pinsValue(selector, manifest.LabelInstance, rel) {
 		if selector.MatchLabels == nil {
@@ -125,12 +152,16 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			selector.MatchLabels[manifest.LabelInstance] = rel
 		}
 	}
-	if selectsSomeLabel(selector) {
-		w.Selector = selector
-	}
-	w.ProbePorts = map[string]bool{}
-	containers := append([]corev1.Container{}, tpl.Spec.Containers...)
-	for _, c := range tpl.Spec.InitContainers {
+	return selector
+}
+
+// podPorts reads the ports a pod serves on, of its containers and its sidecars (init
+// containers that keep running), and the ports its probes reach, by number or name.
+func podPorts(spec *corev1.PodSpec) ([]ContainerPort, map[string]bool) {
+	var ports []ContainerPort
+	probePorts := map[string]bool{}
+	containers := append([]corev1.Container{}, spec.Containers...)
+	for _, c := range spec.InitContainers {
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
 			containers = append(containers, c) // a sidecar serves like a container
 		}
@@ -141,7 +172,7 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			if proto == "" {
 				proto = corev1.ProtocolTCP
 			}
-			w.Ports = append(w.Ports, ContainerPort{Container: c.Name, Name: p.Name, Port: p.ContainerPort, Protocol: proto})
+			ports = append(ports, ContainerPort{Container: c.Name, Name: p.Name, Port: p.ContainerPort, Protocol: proto})
 		}
 		for _, pr := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 			if pr == nil {
@@ -149,19 +180,15 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			}
 			switch {
 			case pr.HTTPGet != nil:
-				w.ProbePorts[pr.HTTPGet.Port.String()] = true
+				probePorts[pr.HTTPGet.Port.String()] = true
 			case pr.TCPSocket != nil:
-				w.ProbePorts[pr.TCPSocket.Port.String()] = true
+				probePorts[pr.TCPSocket.Port.String()] = true
 			case pr.GRPC != nil:
-				w.ProbePorts[strconv.Itoa(int(pr.GRPC.Port))] = true
+				probePorts[strconv.Itoa(int(pr.GRPC.Port))] = true
 			}
 		}
 	}
-	if ev, ok := o.Annotations()[manifest.AnnotationHook]; ok {
-		weight, _ := strconv.Atoi(strings.TrimSpace(o.Annotations()[manifest.AnnotationHookWeight]))
-		w.Hook = &Hook{Events: ev, Weight: weight}
-	}
-	return w, nil
+	return ports, probePorts
 }
 
 // selectorField is the field a workload's pods are selected by, for findings about its
