@@ -212,9 +212,8 @@ func TestProcessToKeepsText(t *testing.T) {
 			if len(gotRes.Generated) != len(wantRes.Generated) {
 				t.Fatalf("%s: ProcessTo generated %d objects, Process %d", f, len(gotRes.Generated), len(wantRes.Generated))
 			}
-			for i, n := range gotRes.Generated {
-				o, _ := gotRes.objectOf(n)
-				if a, b := keyOf(o), keyOf(manifest.NewObject(wantRes.Generated[i])); a != b {
+			for i, g := range gotRes.Generated {
+				if a, b := g.key(), wantRes.Generated[i].key(); a != b {
 					t.Fatalf("%s: generated object %d is %v, Process says %v", f, i, a, b)
 				}
 			}
