@@ -473,6 +473,9 @@ func (r *run) checkPrevious(st *streamIndex, removed, kept map[*yaml.RNode]bool,
 func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*yaml.RNode]bool, shadow map[*discover.Workload][]*manifest.Object, kept map[*yaml.RNode]bool) {
 	generated, errs := r.renderEach(policies)
 	made := map[objectKey]bool{}
+	// What the run adds is taken into the Result in place: entry i is read before any
+	// entry up to i is written.
+	r.res.Generated = generated[:0]
 	for i, p := range policies {
 		if errs[i] != nil {
 			object := p.For
