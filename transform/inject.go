@@ -142,11 +142,14 @@ func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 		objects[i] = manifest.NewObject(n)
 	}
 	f.keepText = false // a kio.Filter hands on trees
+	if f.Result == nil {
+		f.Result = &Result{}
+	}
 	out, err := f.filter(nodes, objects)
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range out.generated {
+	for _, g := range f.Result.Generated {
 		out.kept = append(out.kept, g.Node)
 	}
 	return out.kept, nil
@@ -154,11 +157,9 @@ func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 
 // filtered is what a run leaves to whoever writes its output, beside its Result.
 type filtered struct {
-	// kept are the input nodes that stay, in input order; the generated objects follow
-	// them.
+	// kept are the input nodes that stay, in input order; the generated objects (the
+	// Result's Generated) follow them.
 	kept []*yaml.RNode
-	// generated are the objects the run added (its Result's Generated).
-	generated []Generated
 	// noConfig says no config applied to the stream: none in it, no --config, and nothing
 	// an earlier run generated.
 	noConfig bool
@@ -173,7 +174,7 @@ func (f Inject) filter(nodes []*yaml.RNode, objects []*manifest.Object) (filtere
 	if f.Result != nil {
 		*f.Result = *r.res
 	}
-	out := filtered{kept: kept, generated: r.res.Generated, noConfig: r.noConfig}
+	out := filtered{kept: kept, noConfig: r.noConfig}
 	if err != nil {
 		return out, err
 	}
