@@ -13,7 +13,6 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/engine"
 	"github.com/helm-netpol/helm-netpol/internal/engine/registry"
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -211,10 +210,9 @@ func runEngineKind(t *testing.T, name, input, cfg string, d registry.Dialect) {
 		if len(res.Generated) == 0 {
 			t.Fatalf("%s: nothing generated", cfg)
 		}
-		for _, n := range res.Generated {
-			o := manifest.NewObject(n)
-			if o.APIVersion != d.APIVersion || o.Kind != d.Kind {
-				t.Errorf("%s: generated %s, want %s %s", cfg, o.ID(), d.APIVersion, d.Kind)
+		for _, g := range res.Generated {
+			if g.APIVersion != d.APIVersion || g.Kind != d.Kind {
+				t.Errorf("%s: generated %s, want %s %s", cfg, g.ID(), d.APIVersion, d.Kind)
 			}
 		}
 	})

@@ -52,9 +52,8 @@ func joinDocs(docs ...string) []byte {
 // generatedIDs returns the identities of what a run generated.
 func generatedIDs(res *Result) []string {
 	var ids []string
-	for _, n := range res.Generated {
-		o, _ := res.objectOf(n)
-		ids = append(ids, o.ID())
+	for _, g := range res.Generated {
+		ids = append(ids, g.ID())
 	}
 	return ids
 }
@@ -471,10 +470,9 @@ func TestGeneratedKinds(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", e, err)
 		}
-		for _, n := range res.Generated {
-			o, _ := res.objectOf(n)
-			if !manifest.GeneratedKind(o.APIVersion, o.Kind) {
-				t.Errorf("engine %s renders %s %s, whose mark helm-netpol does not honour", e, o.APIVersion, o.Kind)
+		for _, g := range res.Generated {
+			if !manifest.GeneratedKind(g.APIVersion, g.Kind) {
+				t.Errorf("engine %s renders %s %s, whose mark helm-netpol does not honour", e, g.APIVersion, g.Kind)
 			}
 		}
 	}

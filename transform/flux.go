@@ -52,7 +52,8 @@ func targetOf(o *manifest.Object) fluxTarget {
 // FluxPatches returns a HelmRelease spec.postRenderers block of kustomize patches doing what
 // patches can of the post-render of input.
 func FluxPatches(input []byte, opts Options) ([]byte, *Result, error) {
-	_, res, err := inject(input, opts, generatedOnly)
+	in, err := inject(input, opts, generatedOnly)
+	res := in.res
 	if err != nil {
 		return nil, res, err
 	}
@@ -68,8 +69,8 @@ func FluxPatches(input []byte, opts Options) ([]byte, *Result, error) {
 		patches = append(patches, p)
 	}
 	replacement := map[string]*yaml.RNode{}
-	for _, n := range res.Generated {
-		replacement[n.GetAnnotations()[manifest.AnnotationGeneratedFor]] = n
+	for _, g := range res.Generated {
+		replacement[g.For] = g.Node
 	}
 	for _, o := range res.Replaced {
 		n := replacement[o.Ref()]

@@ -398,8 +398,7 @@ func checkNames(n int) func(t *testing.T, in, out []byte, res *Result) {
 		generates(n)(t, in, out, res)
 		seen := map[string]bool{}
 		for _, g := range res.Generated {
-			o, _ := res.objectOf(g)
-			name := o.Name
+			name := g.Name
 			if msgs := validation.IsDNS1123Label(name); len(msgs) > 0 {
 				t.Errorf("generated name %q: %s", name, strings.Join(msgs, "; "))
 			}

@@ -45,9 +45,9 @@ type Options struct {
 	// noQuickScan says to parse every document, none let through on the quick scan (tests
 	// compare the two ways).
 	noQuickScan bool
-	// keepText says the run keeps each generated object as its encoded text, and puts a
-	// stub of its identity in Result.Generated (ProcessTo, which only writes the text): on
-	// a stream of thousands of releases the policies' trees were a third of the heap.
+	// keepText says the run keeps each generated object as its encoded text, in place of
+	// its tree (ProcessTo, which only writes the text): on a stream of thousands of
+	// releases the policies' trees were a third of the heap.
 	keepText bool
 }
 
@@ -58,10 +58,8 @@ type Result struct {
 	// Changed holds the input nodes the run modified (a carrier that lost its annotation).
 	Changed map[*yaml.RNode]bool
 	// Generated are the objects the run added, in output order.
-	Generated []*yaml.RNode
+	Generated []Generated
 
-	// Rendered pairs each generated object with the policy it renders.
-	Rendered []Rendered
 	// Workloads are the workloads of the stream, covered or not.
 	Workloads []*discover.Workload
 	// Configs holds the effective config of each covered workload.
@@ -70,41 +68,53 @@ type Result struct {
 	Removed []Removal
 	// Replaced are the chart policies a rewrite replaced.
 	Replaced []*manifest.Object
-
-	nodes []*yaml.RNode // what the filter returned
-	// noConfig says no config applied to the stream: none in it, no --config, and nothing
-	// an earlier run generated.
-	noConfig bool
-	// asText holds the generated objects kept as their text (keepText), by their stubs.
-	asText map[*yaml.RNode]*textObject
 }
 
-// textObject is a generated object kept as its encoded text (keepText). Its node in
-// Result.Generated is a stub, an empty mapping, and what sorting the generated objects and
-// telling them apart read of it is here: some 300 bytes a policy, where a tree of its
-// identity took 2.5 kB.
-type textObject struct {
-	text         string
-	object       manifest.Object // without its Node
-	generatedFor string          // the helm-netpol.io/generated-for annotation
-}
-
-// objectOf returns a generated or input node's Object and generated-for annotation, read
-// from the node or, for a stub of a generated object kept as text, from what was kept.
-func (res *Result) objectOf(n *yaml.RNode) (*manifest.Object, string) {
-	if t := res.asText[n]; t != nil {
-		o := t.object
-		o.Node = n
-		return &o, t.generatedFor
-	}
-	return manifest.NewObject(n), n.GetAnnotations()[manifest.AnnotationGeneratedFor]
-}
-
-// Rendered is a generated object and the planned policy it renders.
-type Rendered struct {
+// Generated is an object the run added to the stream: its identity, what it is for, and
+// its tree or its encoded text. ProcessTo keeps the text, and lets the tree go as soon as
+// it is encoded: beside its text an object then takes a few hundred bytes, where a tree
+// took 2.5 kB, and on a stream of thousands of releases the trees were a third of the
+// heap.
+type Generated struct {
+	APIVersion, Kind, Namespace, Name string
+	// For is its helm-netpol.io/generated-for mark: the workload, chart NetworkPolicy or
+	// release it is generated for.
+	For string
+	// Policy is the planned policy it renders; nil for what an earlier run generated and
+	// this run keeps.
 	Policy *plan.Policy
-	Node   *yaml.RNode
+	// Node is its tree; nil where the run kept its Text instead.
+	Node *yaml.RNode
+	// Text is its encoded text where the run kept that in place of its tree; "" otherwise.
+	Text string
 }
+
+// generatedOf is the Generated of a generated object's tree.
+func generatedOf(n *yaml.RNode, p *plan.Policy) Generated {
+	o := manifest.NewObject(n)
+	return Generated{
+		APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name,
+		For:    n.GetAnnotations()[manifest.AnnotationGeneratedFor],
+		Policy: p,
+		Node:   n,
+	}
+}
+
+// ID names the generated object in findings and errors, as Object.ID names any object.
+func (g *Generated) ID() string {
+	o := manifest.Object{APIVersion: g.APIVersion, Kind: g.Kind, Namespace: g.Namespace, Name: g.Name}
+	return o.ID()
+}
+
+// Tree is the generated object's tree: its Node, or its Text parsed.
+func (g *Generated) Tree() (*yaml.RNode, error) {
+	if g.Node != nil {
+		return g.Node, nil
+	}
+	return yaml.Parse(g.Text)
+}
+
+func (g *Generated) key() objectKey { return objectKey{g.APIVersion, g.Kind, g.Namespace, g.Name} }
 
 // Removal is a config annotation removed from an object.
 type Removal struct {
@@ -122,29 +132,52 @@ type Inject struct {
 
 var _ kio.Filter = Inject{}
 
-// Filter implements kio.Filter.
+// Filter implements kio.Filter. It returns the input nodes that stay, then the generated
+// objects' trees.
 func (f Inject) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	objects := make([]*manifest.Object, len(nodes))
 	for i, n := range nodes {
 		objects[i] = manifest.NewObject(n)
 	}
-	return f.filter(nodes, objects)
+	f.keepText = false // a kio.Filter hands on trees
+	if f.Result == nil {
+		f.Result = &Result{}
+	}
+	out, err := f.filter(nodes, objects)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range f.Result.Generated {
+		out.kept = append(out.kept, g.Node)
+	}
+	return out.kept, nil
+}
+
+// filtered is what a run leaves to whoever writes its output, beside its Result.
+type filtered struct {
+	// kept are the input nodes that stay, in input order; the generated objects (the
+	// Result's Generated) follow them.
+	kept []*yaml.RNode
+	// noConfig says no config applied to the stream: none in it, no --config, and nothing
+	// an earlier run generated.
+	noConfig bool
 }
 
 // filter is Filter given each node's object (nil for a node that is no mapping), which for
 // a stub holds what was read of the document before its tree was cut down.
-func (f Inject) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.RNode, error) {
+func (f Inject) filter(nodes []*yaml.RNode, objects []*manifest.Object) (filtered, error) {
 	r := &run{opts: f.Options, res: &Result{Changed: map[*yaml.RNode]bool{}, Configs: map[*discover.Workload]*config.Merged{}}}
-	out, err := r.filter(nodes, objects)
+	kept, err := r.filter(nodes, objects)
 	r.res.Findings = r.fs.List
 	if f.Result != nil {
 		*f.Result = *r.res
 	}
+	out := filtered{kept: kept, noConfig: r.noConfig}
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	if err := r.fs.Errors(f.Strict); err != nil {
-		return nil, err
+		return out, err
 	}
 	return out, nil
 }
@@ -154,6 +187,8 @@ type run struct {
 	res  *Result
 	fs   findings.List
 	d    discover.Discovery
+	// noConfig says no config applied to the stream (see filtered).
+	noConfig bool
 }
 
 type objectKey struct{ apiVersion, kind, namespace, name string }
@@ -171,12 +206,15 @@ type streamIndex struct {
 	nonHook, hook bool
 }
 
+// filter runs the stages over the input objects: reading the configs, discovery,
+// coverage, plan and lint, render. It fills in the Result and returns the input nodes that
+// stay in the output.
 func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.RNode, error) {
 	r.d.Namespace = r.opts.Namespace
 	st := r.index(nodes, objects)
 	release, own := r.readConfigs(st.objects)
-	r.res.noConfig = r.opts.Config == nil && release == nil && len(own) == 0 && len(st.previous) == 0
-	if r.res.noConfig && st.nonHook {
+	r.noConfig = r.opts.Config == nil && release == nil && len(own) == 0 && len(st.previous) == 0
+	if r.noConfig && st.nonHook {
 		// Not in a stream of hooks alone: Helm 4 post-renders a release's hooks on their
 		// own, and a chart may configure only its lasting workloads.
 		r.fs.Warnf("stdin", "", "no config: no object of the stream carries a %s annotation and no --config was given, so no policy is rendered: add the config to the chart's pod annotations (or to any object's annotations, release-wide), or pass --config FILE", manifest.AnnotationConfig)
@@ -188,15 +226,39 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 	pl := &plan.Planner{FS: &r.fs, D: &r.d, Config: r.opts.Config, Format: r.opts.Format, SameRelease: map[[2]string]*plan.Rule{}}
 	lt := &lint.Linter{FS: &r.fs, D: &r.d, Release: releaseName}
 
-	// Coverage and plan. A workload that an earlier run covered, and that no config in the
-	// stream covers now (that run took its annotation out), keeps what that run generated:
-	// planned again from --config alone, its policy would lose what its own config said.
-	// Under --config (or a KRM function's config) it is planned all the same, and what that
-	// run generated gives way only to the same object; any other is refused (see renderAll).
+	covered, shadow, kept := r.cover(pl, st, release, own, releaseName)
+	pl.SkipHooks(covered)
+	lt.CheckFromKnobs(covered)
+	lt.CheckApiserver(covered)
+	lt.Lint(covered)
+	lt.CheckChartPolicies(covered, chartPolicies)
+	policies := r.planPolicies(pl, covered, chartPolicies, releaseName, st)
+
+	removed := map[*yaml.RNode]bool{}
+	for _, cp := range chartPolicies {
+		if r.res.Changed[cp.Node] {
+			removed[cp.Node] = true
+		}
+	}
+	r.renderAll(policies, st, removed, shadow, kept)
+	r.checkPrevious(st, removed, kept, r.opts.Config != nil || release != nil || len(own) > 0)
+	if err := r.fs.Errors(r.opts.Strict); err != nil {
+		return nil, nil
+	}
+	return r.output(st, removed, kept), nil
+}
+
+// cover works out which workloads the configs cover, and plans each one's allowlist. A
+// workload that an earlier run covered, and that no config in the stream covers now (that
+// run took its annotation out), keeps what that run generated (returned in kept):
+// planned again from --config alone, its policy would lose what its own config said. Under
+// --config (or a KRM function's config) it is planned all the same, and what that run
+// generated gives way only to the same object; any other is refused (see renderAll). Such
+// workloads are returned in shadow, with what the earlier run generated for them.
+func (r *run) cover(pl *plan.Planner, st *streamIndex, release *config.Layer, own map[*manifest.Object]*config.Layer, releaseName string) (covered []*plan.Coverage, shadow map[*discover.Workload][]*manifest.Object, kept map[*yaml.RNode]bool) {
 	earlier := r.earlier(st)
-	kept := map[*yaml.RNode]bool{}
-	shadow := map[*discover.Workload][]*manifest.Object{}
-	var covered []*plan.Coverage
+	kept = map[*yaml.RNode]bool{}
+	shadow = map[*discover.Workload][]*manifest.Object{}
 	for _, w := range r.d.Workloads {
 		prev := earlier[r.workloadKey(w)]
 		if len(prev) > 0 && own[w.Object] == nil && (release == nil || release == r.opts.releaseConfig) {
@@ -217,11 +279,13 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 		r.res.Configs[w] = c.Config
 		covered = append(covered, c)
 	}
-	pl.SkipHooks(covered)
-	lt.CheckFromKnobs(covered)
-	lt.CheckApiserver(covered)
-	lt.Lint(covered)
-	lt.CheckChartPolicies(covered, chartPolicies)
+	return covered, shadow, kept
+}
+
+// planPolicies plans what the run generates beside the allowlists: the rewrites of chart
+// NetworkPolicies, whose originals it marks changed, and the default-denies. It returns
+// every policy to render, allowlists first.
+func (r *run) planPolicies(pl *plan.Planner, covered []*plan.Coverage, chartPolicies []*discover.ChartPolicy, releaseName string, st *streamIndex) []*plan.Policy {
 	rewritten, replaced := pl.PlanRewrites(covered, chartPolicies)
 	for _, cp := range replaced {
 		r.res.Changed[cp.Node] = true
@@ -236,35 +300,27 @@ func (r *run) filter(nodes []*yaml.RNode, objects []*manifest.Object) ([]*yaml.R
 	policies = append(policies, rewritten...)
 	policies = append(policies, pl.PlanDenies(covered, releaseName, st.nonHook, st.hook)...)
 	r.res.Policies = policies
+	return policies
+}
 
-	removed := map[*yaml.RNode]bool{}
-	for _, cp := range chartPolicies {
-		if r.res.Changed[cp.Node] {
-			removed[cp.Node] = true
-		}
-	}
-	r.renderAll(policies, st, removed, shadow, kept)
-	r.checkPrevious(st, removed, kept, r.opts.Config != nil || release != nil || len(own) > 0)
-	if err := r.fs.Errors(r.opts.Strict); err != nil {
-		return nil, nil
-	}
-	// What an earlier run generated and this one keeps (see checkPrevious) joins the
-	// generated objects, so that their order, and with it the output, is the same on every
-	// run.
+// output puts the generated objects in their order and returns the input nodes that stay.
+// What an earlier run generated and this one keeps (see checkPrevious) joins the generated
+// objects, so that their order, and with it the output, is the same on every run.
+func (r *run) output(st *streamIndex, removed, kept map[*yaml.RNode]bool) []*yaml.RNode {
 	for _, o := range st.objects {
 		if kept[o.Node] && !removed[o.Node] {
 			removed[o.Node] = true
-			r.res.Generated = append(r.res.Generated, o.Node)
+			r.res.Generated = append(r.res.Generated, generatedOf(o.Node, nil))
 		}
 	}
-	r.res.sortGenerated()
-	out := make([]*yaml.RNode, 0, len(nodes)+len(r.res.Generated))
-	for _, n := range nodes {
+	sortGenerated(r.res.Generated)
+	out := make([]*yaml.RNode, 0, len(st.nodes))
+	for _, n := range st.nodes {
 		if !removed[n] {
 			out = append(out, n)
 		}
 	}
-	return append(out, r.res.Generated...), nil
+	return out
 }
 
 // index reads every object's identity, and tells what an earlier run generated from what
@@ -414,62 +470,40 @@ func (r *run) checkPrevious(st *streamIndex, removed, kept map[*yaml.RNode]bool,
 // stream any more, and neither replacing what it made (which may widen it) nor keeping an
 // object that only says it was generated is safe.
 func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*yaml.RNode]bool, shadow map[*discover.Workload][]*manifest.Object, kept map[*yaml.RNode]bool) {
-	// Rendering is most of the filter's time on a dense stream, and each policy renders on
-	// its own; the results are taken in order.
-	nodes := make([]*yaml.RNode, len(policies))
-	errs := make([]error, len(policies))
-	texts := make([]*textObject, len(policies))
-	manifest.Parallel(len(policies), func(i int) {
-		nodes[i], errs[i] = r.render(policies[i])
-		if errs[i] == nil && r.opts.keepText {
-			// The tree goes as soon as it is encoded, so that the trees of all policies
-			// are never alive at once. One that fails to encode keeps its tree, and
-			// encodeAll reports the error.
-			if t, err := nodes[i].String(); err == nil {
-				o, generatedFor := r.res.objectOf(nodes[i])
-				texts[i] = &textObject{text: t, object: *o, generatedFor: generatedFor}
-				texts[i].object.Node = nil
-				nodes[i] = yaml.NewRNode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap})
-			}
-		}
-	})
+	generated, errs := r.renderEach(policies)
 	made := map[objectKey]bool{}
+	// What the run adds is taken into the Result in place: entry i is read before any
+	// entry up to i is written.
+	r.res.Generated = generated[:0]
 	for i, p := range policies {
-		n, err := nodes[i], errs[i]
-		if err != nil {
+		if errs[i] != nil {
 			object := p.For
 			if p.Workload != nil {
 				object = p.Workload.ID()
 			}
-			for _, e := range findings.SplitErrors(err) {
+			for _, e := range findings.SplitErrors(errs[i]) {
 				r.fs.Errorf(object, "engine "+string(p.Engine), "%s", e.Error())
 			}
 			continue
 		}
-		if texts[i] != nil {
-			if r.res.asText == nil {
-				r.res.asText = map[*yaml.RNode]*textObject{}
-			}
-			r.res.asText[n] = texts[i]
-		}
-		o, _ := r.res.objectOf(n)
-		k := keyOf(o)
+		g := generated[i]
+		k := g.key()
 		switch {
 		case made[k]:
-			r.fs.Errorf(o.ID(), "", "two generated objects would have this name: rename one of the workloads")
+			r.fs.Errorf(g.ID(), "", "two generated objects would have this name: rename one of the workloads")
 			continue
 		case st.chart[k] != nil && !removed[st.chart[k].Node]:
-			r.fs.Errorf(o.ID(), "", "the chart already renders an object of this kind and name that helm-netpol did not generate: rename it in the chart, or set networkPolicy.rewrite: true if it is a NetworkPolicy to replace")
+			r.fs.Errorf(g.ID(), "", "the chart already renders an object of this kind and name that helm-netpol did not generate: rename it in the chart, or set networkPolicy.rewrite: true if it is a NetworkPolicy to replace")
 			continue
 		}
 		if prev, ok := st.previous[k]; ok && p.Workload != nil && shadow[p.Workload] != nil {
-			same, err := sameObject(prev, texts[i], n)
+			same, err := sameObject(prev, &g)
 			if err != nil {
-				r.fs.Errorf(o.ID(), "", "%s", err.Error())
+				r.fs.Errorf(g.ID(), "", "%s", err.Error())
 				continue
 			}
 			if !same {
-				r.fs.Errorf(p.Workload.ID(), "", "the stream holds %s, marked as generated for it by an earlier run, and --config alone makes another policy of it: that run took the workload's own config out of the stream, and what it said is not known any more (or the chart renders that object with helm-netpol's mark); run helm-netpol on the chart's own output", o.ID())
+				r.fs.Errorf(p.Workload.ID(), "", "the stream holds %s, marked as generated for it by an earlier run, and --config alone makes another policy of it: that run took the workload's own config out of the stream, and what it said is not known any more (or the chart renders that object with helm-netpol's mark); run helm-netpol on the chart's own output", g.ID())
 				kept[prev] = true
 				continue
 			}
@@ -485,20 +519,40 @@ func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*y
 				removed[prev] = true
 			}
 		}
-		r.res.Generated = append(r.res.Generated, n)
-		r.res.Rendered = append(r.res.Rendered, Rendered{Policy: p, Node: n})
+		r.res.Generated = append(r.res.Generated, g)
 	}
 }
 
-// sameObject tells whether a generated object is what an earlier run generated, but for
-// the form of its marker: the earlier tree, and the new one's text (keepText) or tree.
-func sameObject(earlier *yaml.RNode, text *textObject, made *yaml.RNode) (bool, error) {
-	if text != nil {
-		n, err := yaml.Parse(text.text)
+// renderEach renders every policy, on every core: rendering is most of the filter's time
+// on a dense stream, and each policy renders on its own. The results are in the policies'
+// order. Under keepText each object is encoded as soon as it is rendered, and its tree let
+// go, so that the trees of all policies are never alive at once; one that fails to encode
+// keeps its tree, and encodeAll reports the error.
+func (r *run) renderEach(policies []*plan.Policy) ([]Generated, []error) {
+	generated := make([]Generated, len(policies))
+	errs := make([]error, len(policies))
+	manifest.Parallel(len(policies), func(i int) {
+		n, err := r.render(policies[i])
 		if err != nil {
-			return false, err
+			errs[i] = err
+			return
 		}
-		made = n
+		generated[i] = generatedOf(n, policies[i])
+		if r.opts.keepText {
+			if t, err := n.String(); err == nil {
+				generated[i].Text, generated[i].Node = t, nil
+			}
+		}
+	})
+	return generated, errs
+}
+
+// sameObject tells whether a generated object is what an earlier run generated, but for
+// the form of its marker.
+func sameObject(earlier *yaml.RNode, g *Generated) (bool, error) {
+	made, err := g.Tree()
+	if err != nil {
+		return false, err
 	}
 	var values [2]map[string]any
 	for i, n := range []*yaml.RNode{earlier, made} {

@@ -68,7 +68,10 @@ func processResourceList(input []byte, opts Options, want output) ([]byte, *Resu
 		return nil, &res, err
 	}
 	if want == generatedOnly {
-		out = res.Generated
+		out = make([]*yaml.RNode, 0, len(res.Generated))
+		for _, g := range res.Generated {
+			out = append(out, g.Node)
+		}
 	}
 	var buf bytes.Buffer
 	rw.Writer = &buf

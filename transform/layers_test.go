@@ -2,7 +2,10 @@ package transform
 
 import (
 	"errors"
+	"go/ast"
 	"go/build"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,6 +133,52 @@ func TestOraclesUsePublicFace(t *testing.T) {
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
+	}
+}
+
+// maxFunctionLines is the most lines a function of the product may take, from its func
+// line to its closing brace: a longer one is split along its cases or steps.
+const maxFunctionLines = 80
+
+// TestFunctionLength fails on a function of the product module (tests aside) longer than
+// maxFunctionLines.
+func TestFunctionLength(t *testing.T) {
+	fset := token.NewFileSet()
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch {
+			case path == "..":
+			case strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "fixtures":
+				return filepath.SkipDir
+			case fileExists(filepath.Join(path, "go.mod")):
+				return filepath.SkipDir // another module: the oracles, the Helm 4 tests
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			start, end := fset.Position(fn.Pos()), fset.Position(fn.End())
+			if n := end.Line - start.Line + 1; n > maxFunctionLines {
+				t.Errorf("%s:%d: %s takes %d lines, more than %d: split it along its cases or steps", start.Filename, start.Line, fn.Name.Name, n, maxFunctionLines)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

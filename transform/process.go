@@ -27,18 +27,18 @@ func Process(input []byte, opts Options) ([]byte, *Result, error) {
 // ProcessTo runs the post-renderer on a whole stream and, only when it succeeds, writes
 // the result to w. Documents the run does not change are written as the bytes they came
 // in as, straight from input. Each generated object is encoded as soon as it is rendered,
-// and its tree let go: in the Result, Generated and Rendered hold for each an empty stub in
-// place of its tree.
+// and its tree let go: in the Result, each of Generated holds its Text, and no Node.
 func ProcessTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 	opts.keepText = !opts.fullTrees
 	return processTo(w, input, opts)
 }
 
 func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
-	s, res, err := inject(input, opts, wholeStream)
+	in, err := inject(input, opts, wholeStream)
 	if err != nil {
-		return res, err
+		return in.res, err
 	}
+	s, res := in.stream, in.res
 	if isResourceList(s) {
 		out, res, err := processResourceList(input, opts, wholeStream)
 		if err == nil {
@@ -46,12 +46,9 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 		}
 		return res, err
 	}
-	kept := map[*yaml.RNode]bool{}
-	for _, n := range res.nodes {
+	kept := make(map[*yaml.RNode]bool, len(in.kept))
+	for _, n := range in.kept {
 		kept[n] = true
-	}
-	for _, n := range res.Generated {
-		delete(kept, n) // written after the input, even when it came in with it
 	}
 	// Encode what changed or was made first: an error must leave w untouched.
 	for _, d := range s.Docs {
@@ -61,7 +58,7 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 			}
 		}
 	}
-	generated, err := encodeAll(res.Generated, res.asText)
+	generated, err := encodeAll(res.Generated)
 	if err != nil {
 		return res, err
 	}
@@ -97,11 +94,12 @@ func processTo(w io.Writer, input []byte, opts Options) (*Result, error) {
 
 // Policies runs the post-renderer on a whole stream and returns only what it generated.
 func Policies(input []byte, opts Options) ([]byte, *Result, error) {
-	s, res, err := inject(input, opts, generatedOnly)
+	in, err := inject(input, opts, generatedOnly)
+	res := in.res
 	if err != nil {
 		return nil, res, err
 	}
-	if isResourceList(s) {
+	if isResourceList(in.stream) {
 		return processResourceList(input, opts, generatedOnly)
 	}
 	policies := standalone(res)
@@ -109,12 +107,12 @@ func Policies(input []byte, opts Options) ([]byte, *Result, error) {
 		// A CI job that commits what policies prints would commit an empty file, and take
 		// the policies out of the cluster.
 		why := "no workload of the stream is covered by an enabled config (networkPolicy.enabled, networkPolicy.workloads; helm-netpol report shows what each workload gets)"
-		if res.noConfig {
+		if in.noConfig {
 			why = "no object of the stream carries a " + manifest.AnnotationConfig + " annotation and no --config was given"
 		}
 		return nil, res, errors.New("helm-netpol: stdin: nothing to write: " + why + "; an empty output would remove the policies wherever it is applied")
 	}
-	generated, err := encodeAll(policies, nil)
+	generated, err := encodeAll(policies)
 	if err != nil {
 		return nil, res, err
 	}
@@ -132,9 +130,18 @@ const (
 	generatedOnly
 )
 
+// injected is a stream read and the run over it: its Result (nil where the stream could
+// not be read, or is a ResourceList, which processResourceList runs), and what the filter
+// left to write.
+type injected struct {
+	stream *manifest.Stream
+	res    *Result
+	filtered
+}
+
 // inject reads the stream, keeping only the documents the filter looks at (and of most of
 // those a stub), and runs it.
-func inject(input []byte, opts Options, want output) (*manifest.Stream, *Result, error) {
+func inject(input []byte, opts Options, want output) (injected, error) {
 	var stub manifest.Stubber
 	if !opts.fullTrees {
 		stub = discover.StubForDiscovery
@@ -145,20 +152,19 @@ func inject(input []byte, opts Options, want output) (*manifest.Stream, *Result,
 	}
 	s, err := manifest.ReadStubs(input, relevant, pass, stub)
 	if err != nil {
-		return nil, nil, err
+		return injected{}, err
 	}
 	opts.Format = s.Format
 	if want == generatedOnly {
 		opts.Format = manifest.FormatPlain
 	}
 	if isResourceList(s) {
-		return s, nil, nil
+		return injected{stream: s}, nil
 	}
 	nodes, objects, opts := filterInput(s, opts)
-	var res Result
-	out, err := Inject{Options: opts, Result: &res}.filter(nodes, objects)
-	res.nodes = out
-	return s, &res, err
+	in := injected{stream: s, res: &Result{}}
+	in.filtered, err = Inject{Options: opts, Result: in.res}.filter(nodes, objects)
+	return in, err
 }
 
 // filterInput is what the filter is given of a stream read with the relevance filter: the
@@ -234,20 +240,21 @@ func passThrough(raw []byte) (manifest.QuickHead, bool) {
 	return h, true
 }
 
-// encodeAll encodes generated objects, on every core; asText holds those encoded already.
-func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]string, error) {
-	out := make([]string, len(nodes))
-	errs := make([]error, len(nodes))
-	manifest.Parallel(len(nodes), func(i int) {
-		if t := asText[nodes[i]]; t != nil {
-			out[i] = t.text
-			return
+// encodeAll encodes generated objects, on every core: those kept as text are encoded
+// already.
+func encodeAll(generated []Generated) ([]string, error) {
+	out := make([]string, len(generated))
+	errs := make([]error, len(generated))
+	manifest.Parallel(len(generated), func(i int) {
+		if g := &generated[i]; g.Node == nil {
+			out[i] = g.Text
+		} else {
+			out[i], errs[i] = g.Node.String()
 		}
-		out[i], errs[i] = nodes[i].String()
 	})
 	for i, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", manifest.NewObject(nodes[i]).ID(), err)
+			return nil, fmt.Errorf("helm-netpol: %s: encode: %w", generated[i].ID(), err)
 		}
 	}
 	return out, nil
@@ -258,15 +265,15 @@ func encodeAll(nodes []*yaml.RNode, asText map[*yaml.RNode]*textObject) ([]strin
 // NetworkPolicy rewritten under the kubernetes engine). That object stays the chart's, and
 // flux-patches rewrites it there; applied beside the release, a copy would give one object
 // two owners.
-func standalone(res *Result) []*yaml.RNode {
+func standalone(res *Result) []Generated {
 	inPlace := map[objectKey]bool{}
 	for _, o := range res.Replaced {
 		inPlace[keyOf(o)] = true
 	}
-	var out []*yaml.RNode
-	for _, n := range res.Generated {
-		if !inPlace[keyOf(manifest.NewObject(n))] {
-			out = append(out, n)
+	var out []Generated
+	for _, g := range res.Generated {
+		if !inPlace[g.key()] {
+			out = append(out, g)
 		}
 	}
 	return out

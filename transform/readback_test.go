@@ -21,8 +21,8 @@ func TestReadBack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", r.name, err)
 		}
-		for _, n := range res.Generated {
-			o, err := registry.Read(n)
+		for _, g := range res.Generated {
+			o, err := registry.Read(g.Node)
 			if err != nil {
 				t.Fatalf("%s: %v", r.name, err)
 			}

@@ -21,33 +21,34 @@ import (
 
 // sortGenerated orders the generated objects: allowlists (and rewritten policies) by
 // namespace, name and kind, then the release's default-denies by namespace.
-func (res *Result) sortGenerated() {
-	nodes := res.Generated
+func sortGenerated(generated []Generated) {
 	type sortKey struct {
-		deny                  bool
-		namespace, name, kind string
-		node                  *yaml.RNode
+		deny bool
+		kind string
+		g    *Generated
 	}
-	keys := make([]sortKey, len(nodes)) // once each, not once a comparison
-	for i, n := range nodes {
-		o, generatedFor := res.objectOf(n)
-		keys[i] = sortKey{strings.HasPrefix(generatedFor, "release/"), o.Namespace, o.Name, o.APIVersion + "/" + o.Kind, n}
+	keys := make([]sortKey, len(generated)) // once each, not once a comparison
+	for i := range generated {
+		g := &generated[i]
+		keys[i] = sortKey{strings.HasPrefix(g.For, "release/"), g.APIVersion + "/" + g.Kind, g}
 	}
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, b := keys[i], keys[j]
 		switch {
 		case a.deny != b.deny:
 			return !a.deny
-		case a.namespace != b.namespace:
-			return a.namespace < b.namespace
-		case a.name != b.name:
-			return a.name < b.name
+		case a.g.Namespace != b.g.Namespace:
+			return a.g.Namespace < b.g.Namespace
+		case a.g.Name != b.g.Name:
+			return a.g.Name < b.g.Name
 		}
 		return a.kind < b.kind
 	})
+	sorted := make([]Generated, len(generated))
 	for i, k := range keys {
-		nodes[i] = k.node
+		sorted[i] = *k.g
 	}
+	copy(generated, sorted)
 }
 
 // render turns a policy into a node in the engine's dialect, with provenance and the

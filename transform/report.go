@@ -16,7 +16,8 @@ import (
 // them, and the configs are gone): each workload's allowlist, the default-denies of its
 // namespace. Only where each config key came from needs the input.
 func BuildReport(input []byte, opts Options) (*report.Report, error) {
-	_, res, err := inject(input, opts, generatedOnly)
+	in, err := inject(input, opts, generatedOnly)
+	res := in.res
 	if err != nil {
 		return nil, err
 	}
@@ -31,8 +32,8 @@ func BuildReport(input []byte, opts Options) (*report.Report, error) {
 		staged        bool
 	}
 	var denies []deny
-	for _, n := range res.Generated {
-		o, err := registry.Read(n)
+	for _, g := range res.Generated {
+		o, err := registry.Read(g.Node)
 		if err != nil {
 			return nil, err
 		}

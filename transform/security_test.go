@@ -158,11 +158,11 @@ func TestSecurityProperties(t *testing.T) {
 			s := parseInput(t, r.input)
 			denies := map[string]string{}
 			for _, g := range res.Generated {
-				checkSelectsSomePods(t, g)
-				checkOpensDeclaredPorts(t, g, s, r.opts)
-				checkMarker(t, g, s)
-				checkPinsRelease(t, g, s)
-				checkOneDenyPerNamespace(t, g, r.opts, denies)
+				checkSelectsSomePods(t, g.Node)
+				checkOpensDeclaredPorts(t, g.Node, s, r.opts)
+				checkMarker(t, g.Node, s)
+				checkPinsRelease(t, g.Node, s)
+				checkOneDenyPerNamespace(t, g.Node, r.opts, denies)
 				checked++
 			}
 		})
@@ -905,10 +905,10 @@ spec:
 				t.Errorf("no warning finding at %s for the skipped workload: %v", c.field, res.Findings)
 			}
 			for _, g := range res.Generated {
-				if strings.Contains(g.GetAnnotations()[manifest.AnnotationGeneratedFor], "/bare") {
-					t.Errorf("the workload without selector labels got %s:\n%s", manifest.NewObject(g).ID(), out)
+				if strings.Contains(g.For, "/bare") {
+					t.Errorf("the workload without selector labels got %s:\n%s", g.ID(), out)
 				}
-				checkSelectsSomePods(t, g)
+				checkSelectsSomePods(t, g.Node)
 			}
 			if len(res.Generated) != 2 {
 				t.Errorf("want the labelled workload's allowlist and the default-deny, got %d objects", len(res.Generated))
@@ -923,7 +923,7 @@ spec:
 		if len(res.Generated) != 1 || !strings.Contains(string(out), manifest.LabelJobName+": bare") {
 			t.Fatalf("want one allowlist selecting %s: bare:\n%s", manifest.LabelJobName, out)
 		}
-		checkSelectsSomePods(t, res.Generated[0])
+		checkSelectsSomePods(t, res.Generated[0].Node)
 	})
 }
 
@@ -948,7 +948,7 @@ spec:
 	_, res, err := Process([]byte(in), Options{})
 	if err == nil {
 		for _, g := range res.Generated {
-			checkSelectsSomePods(t, g)
+			checkSelectsSomePods(t, g.Node)
 		}
 		t.Fatalf("want an error at spec.selector; got %d generated objects", len(res.Generated))
 	}

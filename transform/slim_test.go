@@ -160,8 +160,8 @@ func resultSummary(res *Result) *summary {
 		return nil
 	}
 	s := &summary{Findings: res.Findings, Policies: len(res.Policies), Changed: len(res.Changed)}
-	for _, n := range res.Generated {
-		text, err := n.String()
+	for _, g := range res.Generated {
+		text, err := g.Node.String()
 		if err != nil {
 			text = err.Error()
 		}

@@ -5,16 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/helm-netpol/helm-netpol/internal/manifest"
 )
 
 // kindsOf lists the apiVersion and kind of each generated object of a run.
 func kindsOf(res *Result) map[string]int {
 	out := map[string]int{}
-	for _, n := range res.Generated {
-		o := manifest.NewObject(n)
-		out[o.APIVersion+" "+o.Kind]++
+	for _, g := range res.Generated {
+		out[g.APIVersion+" "+g.Kind]++
 	}
 	return out
 }

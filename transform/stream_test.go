@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/helm-netpol/helm-netpol/internal/config"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func corpus(t testing.TB) []string {
@@ -212,14 +213,30 @@ func TestProcessToKeepsText(t *testing.T) {
 			if len(gotRes.Generated) != len(wantRes.Generated) {
 				t.Fatalf("%s: ProcessTo generated %d objects, Process %d", f, len(gotRes.Generated), len(wantRes.Generated))
 			}
-			for i, n := range gotRes.Generated {
-				o, _ := gotRes.objectOf(n)
-				if a, b := keyOf(o), keyOf(manifest.NewObject(wantRes.Generated[i])); a != b {
+			for i, g := range gotRes.Generated {
+				if a, b := g.key(), wantRes.Generated[i].key(); a != b {
 					t.Fatalf("%s: generated object %d is %v, Process says %v", f, i, a, b)
+				}
+				// What this run rendered is kept as its text alone; what an earlier run
+				// generated keeps the tree it came in as.
+				if g.Policy != nil && (g.Node != nil || g.Text == "") {
+					t.Fatalf("%s: ProcessTo keeps %s as a tree, not as its text", f, g.ID())
+				}
+				if g.For != wantRes.Generated[i].For || g.Policy != nil && g.Text != mustString(t, wantRes.Generated[i].Node) {
+					t.Fatalf("%s: ProcessTo keeps %s with another mark or text than Process", f, g.ID())
 				}
 			}
 		}
 	}
+}
+
+func mustString(t *testing.T, n *yaml.RNode) string {
+	t.Helper()
+	text, err := n.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
 }
 
 // TestHelm3HookWarning: a default-deny in a stream of Helm 3's framing warns that Helm 3

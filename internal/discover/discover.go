@@ -63,43 +63,46 @@ type Hook struct {
 type workloadShape struct {
 	Spec struct {
 		Selector    *metav1.LabelSelector `json:"selector"`
-		Template    *podTemplate          `json:"template"`
+		Template    *templateShape        `json:"template"`
 		JobTemplate *struct {
 			Spec struct {
-				Template *podTemplate `json:"template"`
+				Template *templateShape `json:"template"`
 			} `json:"spec"`
 		} `json:"jobTemplate"`
 	} `json:"spec"`
 }
 
-// podTemplate is what discovery reads of a pod template, or of a Pod: its labels and
+// templateShape is what discovery reads of a pod template, or of a Pod: its labels and
 // annotations, whether it uses the host network, and its containers' ports and probes.
 // The rest of the pod spec is the API server's to check. Decoding only this spares every
 // run the reflection over the whole pod API (a third of a small chart's post-render).
-type podTemplate struct {
+type templateShape struct {
 	Metadata struct {
 		Labels      map[string]string `json:"labels"`
 		Annotations map[string]string `json:"annotations"`
 	} `json:"metadata"`
-	Spec struct {
-		HostNetwork    bool        `json:"hostNetwork"`
-		Containers     []container `json:"containers"`
-		InitContainers []container `json:"initContainers"`
-	} `json:"spec"`
+	Spec podSpecShape `json:"spec"`
 }
 
-// container is what discovery reads of a container.
-type container struct {
+// podSpecShape is what discovery reads of a pod spec.
+type podSpecShape struct {
+	HostNetwork    bool             `json:"hostNetwork"`
+	Containers     []containerShape `json:"containers"`
+	InitContainers []containerShape `json:"initContainers"`
+}
+
+// containerShape is what discovery reads of a container.
+type containerShape struct {
 	Name           string                         `json:"name"`
 	Ports          []corev1.ContainerPort         `json:"ports"`
 	RestartPolicy  *corev1.ContainerRestartPolicy `json:"restartPolicy"`
-	LivenessProbe  *probe                         `json:"livenessProbe"`
-	ReadinessProbe *probe                         `json:"readinessProbe"`
-	StartupProbe   *probe                         `json:"startupProbe"`
+	LivenessProbe  *probeShape                    `json:"livenessProbe"`
+	ReadinessProbe *probeShape                    `json:"readinessProbe"`
+	StartupProbe   *probeShape                    `json:"startupProbe"`
 }
 
-// probe is what discovery reads of a probe: the port it targets.
-type probe struct {
+// probeShape is what discovery reads of a probe: the port it targets.
+type probeShape struct {
 	HTTPGet *struct {
 		Port intstr.IntOrString `json:"port"`
 	} `json:"httpGet"`
@@ -116,19 +119,42 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 	if err != nil {
 		return nil, err
 	}
+	tpl, selector, err := podTemplate(o, raw)
+	if err != nil {
+		return nil, err
+	}
 	w := &Workload{Object: o}
-	var tpl *podTemplate
+	w.PodLabels = tpl.Metadata.Labels
+	w.PromPort = tpl.Metadata.Annotations[manifest.AnnotationPromPort]
+	w.HostNetwork = tpl.Spec.HostNetwork
+	w.Release = tpl.Metadata.Labels[manifest.LabelInstance]
+	if selector = podSelector(o, tpl, selector); selectsSomeLabel(selector) {
+		w.Selector = selector
+	}
+	w.Ports, w.ProbePorts = podPorts(&tpl.Spec)
+	if ev, ok := o.Annotations()[manifest.AnnotationHook]; ok {
+		weight, _ := strconv.Atoi(strings.TrimSpace(o.Annotations()[manifest.AnnotationHookWeight]))
+		w.Hook = &Hook{Events: ev, Weight: weight}
+	}
+	return w, nil
+}
+
+// podTemplate decodes a workload's pod template (a Pod's own metadata and spec, a
+// CronJob's job template's), never nil, and the selector it declares: spec.selector, of
+// the kinds whose pods are selected by it.
+func podTemplate(o *manifest.Object, raw []byte) (*templateShape, *metav1.LabelSelector, error) {
+	var tpl *templateShape
 	var selector *metav1.LabelSelector
 	switch o.Kind {
 	case "Pod":
-		tpl = &podTemplate{}
+		tpl = &templateShape{}
 		if err := json.Unmarshal(raw, tpl); err != nil {
-			return nil, fmt.Errorf("not a valid Pod: %v", err)
+			return nil, nil, fmt.Errorf("not a valid Pod: %v", err)
 		}
 	default:
 		var s workloadShape
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("not a valid %s: %v", o.Kind, err)
+			return nil, nil, fmt.Errorf("not a valid %s: %v", o.Kind, err)
 		}
 		tpl, selector = s.Spec.Template, s.Spec.Selector
 		if o.Kind == "CronJob" {
@@ -142,13 +168,17 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 		}
 	}
 	if tpl == nil {
-		tpl = &podTemplate{}
+		tpl = &templateShape{}
 	}
-	w.PodLabels = tpl.Metadata.Labels
-	w.PromPort = tpl.Metadata.Annotations[manifest.AnnotationPromPort]
-	w.HostNetwork = tpl.Spec.HostNetwork
-	w.Release = tpl.Metadata.Labels[manifest.LabelInstance]
-	if selector == nil {
+	return tpl, selector, nil
+}
+
+// podSelector is the selector of a workload's pods: the one it declares, else
+// its pod template's labels (a Job's without any, the label its controller sets), pinned
+// to the pods' release where their labels name one.
+func podSelector(o *manifest.Object, tpl *templateShape, declared *metav1.LabelSelector) *metav1.LabelSelector {
+	selector := declared // decoded for this workload alone: it is not shared
+	if declared == nil {
 		selector = &metav1.LabelSelector{MatchLabels: CopyMap(tpl.Metadata.Labels)}
 		if o.Kind == "Job" && len(tpl.Metadata.Labels) == 0 && o.Name != "" {
 			selector.MatchLabels = map[string]string{manifest.LabelJobName: o.Name}
@@ -162,12 +192,16 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			selector.MatchLabels[manifest.LabelInstance] = rel
 		}
 	}
-	if selectsSomeLabel(selector) {
-		w.Selector = selector
-	}
-	w.ProbePorts = map[string]bool{}
-	containers := append([]container{}, tpl.Spec.Containers...)
-	for _, c := range tpl.Spec.InitContainers {
+	return selector
+}
+
+// podPorts reads the ports a pod serves on, of its containers and its sidecars (init
+// containers that keep running), and the ports its probes reach, by number or name.
+func podPorts(spec *podSpecShape) ([]ContainerPort, map[string]bool) {
+	var ports []ContainerPort
+	probePorts := map[string]bool{}
+	containers := append([]containerShape{}, spec.Containers...)
+	for _, c := range spec.InitContainers {
 		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
 			containers = append(containers, c) // a sidecar serves like a container
 		}
@@ -178,27 +212,23 @@ func parseWorkload(o *manifest.Object) (*Workload, error) {
 			if proto == "" {
 				proto = corev1.ProtocolTCP
 			}
-			w.Ports = append(w.Ports, ContainerPort{Container: c.Name, Name: p.Name, Port: p.ContainerPort, Protocol: proto})
+			ports = append(ports, ContainerPort{Container: c.Name, Name: p.Name, Port: p.ContainerPort, Protocol: proto})
 		}
-		for _, pr := range []*probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		for _, pr := range []*probeShape{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 			if pr == nil {
 				continue
 			}
 			switch {
 			case pr.HTTPGet != nil:
-				w.ProbePorts[pr.HTTPGet.Port.String()] = true
+				probePorts[pr.HTTPGet.Port.String()] = true
 			case pr.TCPSocket != nil:
-				w.ProbePorts[pr.TCPSocket.Port.String()] = true
+				probePorts[pr.TCPSocket.Port.String()] = true
 			case pr.GRPC != nil:
-				w.ProbePorts[strconv.Itoa(int(pr.GRPC.Port))] = true
+				probePorts[strconv.Itoa(int(pr.GRPC.Port))] = true
 			}
 		}
 	}
-	if ev, ok := o.Annotations()[manifest.AnnotationHook]; ok {
-		weight, _ := strconv.Atoi(strings.TrimSpace(o.Annotations()[manifest.AnnotationHookWeight]))
-		w.Hook = &Hook{Events: ev, Weight: weight}
-	}
-	return w, nil
+	return ports, probePorts
 }
 
 // selectorField is the field a workload's pods are selected by, for findings about its

@@ -149,61 +149,20 @@ func (s *scanner) line(line []byte) bool {
 		indent++
 	}
 	rest := line[indent:]
-	blank := len(rest) == 0
 
 	switch s.open {
 	case openBlock:
-		switch {
-		case blank:
-			// An all-space line before the first content line could set the
-			// scalar's indentation; leave that to the parser.
-			return s.blockIndent >= 0 || indent == 0
-		case s.blockIndent < 0 && indent > s.parent:
-			s.blockIndent = indent
-			return true
-		case s.blockIndent >= 0 && indent >= s.blockIndent:
-			return true
-		case indent > s.parent:
-			return false // less indented than the content, more than its parent
-		}
-		s.open = openNone
-	case openQuoted:
-		if blank {
-			return true
-		}
-		if indent <= s.parent {
-			return false
-		}
-		closed, after, ok := scanQuoted(rest, s.single)
-		if !ok {
-			return false
-		}
-		if closed {
-			s.open = openNone
-			return blankOrComment(after)
-		}
-		return true
-	case openPlain:
-		if blank {
-			return true
-		}
-		if rest[0] == '#' {
-			s.open = openNone // a comment ends a plain scalar
-			return true
-		}
-		if indent > s.parent {
-			if s.tracked {
-				return false
-			}
-			_, comment, ok := plainLine(rest)
-			if comment {
-				s.open = openNone
-			}
+		if ok, done := s.blockScalarLine(indent, rest); done {
 			return ok
 		}
-		s.open = openNone
+	case openQuoted:
+		return s.quotedScalarLine(indent, rest)
+	case openPlain:
+		if ok, done := s.plainScalarLine(indent, rest); done {
+			return ok
+		}
 	}
-	if blank || rest[0] == '#' {
+	if len(rest) == 0 || rest[0] == '#' {
 		return true
 	}
 	if indent == 0 && (bytes.HasPrefix(rest, []byte("---")) || bytes.HasPrefix(rest, []byte("...")) || rest[0] == '%') {
@@ -217,33 +176,12 @@ func (s *scanner) line(line []byte) bool {
 		}
 		s.stack = append(s.stack, scanFrame{path: pathRoot})
 	} else {
-		top := s.top()
 		if s.open == openPending {
-			s.open = openNone
-			if indent > top.indent || (isSeq && indent == top.indent && !top.seq) {
-				if !isSeq {
-					if _, _, isKey, ok := splitKey(rest); ok && !isKey {
-						// The value on a line of its own: "key:\n  {}".
-						return s.value(rest, top.indent, s.pendingWant)
-					}
-				}
-				if s.pendingWant == valueString || (isSeq && s.pendingWant == valueMap) || len(s.stack) > 500 {
-					return false
-				}
-				f := scanFrame{indent: indent, seq: isSeq, indentless: indent == top.indent, path: pathOther}
-				if !isSeq {
-					f.path = s.pendingPath
-				}
-				s.stack = append(s.stack, f)
+			if ok, done := s.nestUnderPending(indent, rest, isSeq); done {
+				return ok
 			}
 		}
-		for len(s.stack) > 1 && s.top().indent > indent {
-			s.stack = s.stack[:len(s.stack)-1]
-		}
-		if t := s.top(); t.seq && t.indentless && !isSeq && t.indent == indent {
-			s.stack = s.stack[:len(s.stack)-1]
-		}
-		if t := s.top(); t.indent != indent || t.seq != isSeq {
+		if !s.closeFrames(indent, isSeq) {
 			return false
 		}
 	}
@@ -255,7 +193,117 @@ func (s *scanner) line(line []byte) bool {
 		}
 		return s.entry(key, value)
 	}
-	// A sequence entry: "-" and a value, or a mapping whose first key sits on this line.
+	return s.sequenceEntry(indent, rest)
+}
+
+// blockScalarLine scans a line while a block scalar ("|", ">") is open. done says the line
+// is scanned, ok how; otherwise the line is less indented than the scalar's content, which
+// it ends, and is scanned as any other.
+func (s *scanner) blockScalarLine(indent int, rest []byte) (ok, done bool) {
+	switch {
+	case len(rest) == 0:
+		// An all-space line before the first content line could set the scalar's
+		// indentation; leave that to the parser.
+		return s.blockIndent >= 0 || indent == 0, true
+	case s.blockIndent < 0 && indent > s.parent:
+		s.blockIndent = indent
+		return true, true
+	case s.blockIndent >= 0 && indent >= s.blockIndent:
+		return true, true
+	case indent > s.parent:
+		return false, true // less indented than the content, more than its parent
+	}
+	s.open = openNone
+	return false, false
+}
+
+// quotedScalarLine scans a line while a quoted scalar is open: the line goes on with it,
+// and may close it.
+func (s *scanner) quotedScalarLine(indent int, rest []byte) bool {
+	if len(rest) == 0 {
+		return true
+	}
+	if indent <= s.parent {
+		return false
+	}
+	closed, after, ok := scanQuoted(rest, s.single)
+	if !ok {
+		return false
+	}
+	if closed {
+		s.open = openNone
+		return blankOrComment(after)
+	}
+	return true
+}
+
+// plainScalarLine scans a line while a plain scalar that may go on is open. done says the
+// line is scanned, ok how; otherwise the line is not indented past the scalar's parent,
+// which ends it, and is scanned as any other.
+func (s *scanner) plainScalarLine(indent int, rest []byte) (ok, done bool) {
+	switch {
+	case len(rest) == 0:
+		return true, true
+	case rest[0] == '#':
+		s.open = openNone // a comment ends a plain scalar
+		return true, true
+	case indent > s.parent:
+		if s.tracked {
+			return false, true
+		}
+		_, comment, ok := plainLine(rest)
+		if comment {
+			s.open = openNone
+		}
+		return ok, true
+	}
+	s.open = openNone
+	return false, false
+}
+
+// nestUnderPending ends the value that a key or "-" without one left pending: a line
+// indented past it (or a sequence at the column of a mapping's key) is its value, on a
+// line of its own, or opens the nested block it is. done says the line is scanned, ok
+// how; otherwise the line is scanned as an entry, of the nested block or of an outer one.
+func (s *scanner) nestUnderPending(indent int, rest []byte, isSeq bool) (ok, done bool) {
+	top := s.top()
+	s.open = openNone
+	if indent <= top.indent && !(isSeq && indent == top.indent && !top.seq) {
+		return false, false
+	}
+	if !isSeq {
+		if _, _, isKey, ok := splitKey(rest); ok && !isKey {
+			// The value on a line of its own: "key:\n  {}".
+			return s.value(rest, top.indent, s.pendingWant), true
+		}
+	}
+	if s.pendingWant == valueString || (isSeq && s.pendingWant == valueMap) || len(s.stack) > 500 {
+		return false, true
+	}
+	f := scanFrame{indent: indent, seq: isSeq, indentless: indent == top.indent, path: pathOther}
+	if !isSeq {
+		f.path = s.pendingPath
+	}
+	s.stack = append(s.stack, f)
+	return false, false
+}
+
+// closeFrames closes the collections that a line at indent ends, and tells whether the
+// line is an entry of the one left open: at its column, and of its kind.
+func (s *scanner) closeFrames(indent int, isSeq bool) bool {
+	for len(s.stack) > 1 && s.top().indent > indent {
+		s.stack = s.stack[:len(s.stack)-1]
+	}
+	if t := s.top(); t.seq && t.indentless && !isSeq && t.indent == indent {
+		s.stack = s.stack[:len(s.stack)-1]
+	}
+	t := s.top()
+	return t.indent == indent && t.seq == isSeq
+}
+
+// sequenceEntry scans a sequence entry: "-" and a value, or a mapping whose first key
+// sits on this line.
+func (s *scanner) sequenceEntry(indent int, rest []byte) bool {
 	content := rest[1:]
 	col := indent + 1
 	for len(content) > 0 && content[0] == ' ' {

@@ -388,6 +388,22 @@ type denyGroup struct {
 // namespace the objects will land in, so that a workload without a namespace and one in
 // --namespace get one deny between them.
 func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook bool) []*Policy {
+	groups := pl.denyGroups(covered)
+	if len(groups) == 0 || !nonHook || !pl.denyNameable(groups, release) {
+		return nil
+	}
+	var out []*Policy
+	for _, landing := range config.SortedKeys(groups) {
+		if p := pl.planDeny(groups[landing], release, hook); p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// denyGroups groups the covered workloads that ask for a default-deny by the namespace
+// they land in.
+func (pl *Planner) denyGroups(covered []*Coverage) map[string]*denyGroup {
 	groups := map[string]*denyGroup{}
 	for _, c := range covered {
 		if !c.Config.NetworkPolicy.DefaultDeny.Enabled {
@@ -404,12 +420,16 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 		}
 		g.covered = append(g.covered, c)
 	}
-	if len(groups) == 0 || !nonHook {
-		return nil
-	}
+	return groups
+}
+
+// denyNameable tells whether the default-denies can be named, one to a namespace: the
+// release is known, and no group leaves its namespace to an unknown release namespace while
+// others name theirs (the two could land in the same one). It reports why not.
+func (pl *Planner) denyNameable(groups map[string]*denyGroup, release string) bool {
 	if release == "" {
 		pl.FS.Errorf("networkPolicy.defaultDeny", "", "the default-deny is named after the release, and the release is unknown: pass --release NAME, or label the workloads' pods with app.kubernetes.io/instance")
-		return nil
+		return false
 	}
 	if g := groups[""]; g != nil && len(groups) > 1 {
 		var named []string
@@ -419,66 +439,76 @@ func (pl *Planner) PlanDenies(covered []*Coverage, release string, nonHook, hook
 			}
 		}
 		pl.FS.Errorf(nsLabel(""), "networkPolicy.defaultDeny", "%s and other covered workloads leave their namespace to the release's, which is not known, while others are in %s: if the release is installed in one of those, two default-denies named %s land in it; pass --namespace NS (or set networkPolicy.namespace)", g.covered[0].W.ID(), strings.Join(named, ", "), denyName(release))
+		return false
+	}
+	return true
+}
+
+// planDeny plans the default-deny of one namespace, its engine, form and order those of
+// the group's first workload; nil for a system namespace, which it refuses.
+func (pl *Planner) planDeny(g *denyGroup, release string, hook bool) *Policy {
+	landing, first := g.landing, g.covered[0]
+	if what, ok := systemNamespaces[landing]; ok {
+		pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "no single release owns %s, and a default-deny there would cut off every pod that this release's allowlists do not cover: %s; turn networkPolicy.defaultDeny.enabled off for this release (its allowlists stay), or install it in a namespace of its own", landing, what)
 		return nil
 	}
-	var out []*Policy
-	for _, landing := range config.SortedKeys(groups) {
-		g := groups[landing]
-		cs := g.covered
-		first := cs[0]
-		if what, ok := systemNamespaces[landing]; ok {
-			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "no single release owns %s, and a default-deny there would cut off every pod that this release's allowlists do not cover: %s; turn networkPolicy.defaultDeny.enabled off for this release (its allowlists stay), or install it in a namespace of its own", landing, what)
-			continue
-		}
-		p := &Policy{
-			Name:      denyName(release),
-			Namespace: g.namespace,
-			For:       manifest.ReleaseRef(g.namespace, release),
-			Deny:      true,
-			Engine:    first.Config.EngineOrDefault(),
-			Staged:    first.Config.NetworkPolicy.Staged,
-			Order:     denyOrder(first.Config),
+	p := &Policy{
+		Name:      denyName(release),
+		Namespace: g.namespace,
+		For:       manifest.ReleaseRef(g.namespace, release),
+		Deny:      true,
+		Engine:    first.Config.EngineOrDefault(),
+		Staged:    first.Config.NetworkPolicy.Staged,
+		Order:     denyOrder(first.Config),
 
-			ScopeNamespace: landing,
-		}
-		egressOn := 0
-		for _, c := range cs {
-			if c.Policy.EgressIsolated {
-				egressOn++
-			}
-			if e := c.Config.EngineOrDefault(); e != p.Engine {
-				pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", "engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID())
-			}
-			if s := c.Config.NetworkPolicy.Staged; s != p.Staged {
-				pl.FS.Errorf(c.W.ID(), "networkPolicy.staged", "staged is %t here and %t for %s in the same namespace, so one default-deny cannot be both staged and enforced: stage the whole namespace or none of it", s, p.Staged, first.W.ID())
-			}
-		}
-		switch egressOn {
-		case len(cs):
-			p.EgressIsolated = true
-		case 0:
-		default:
-			var off []string
-			for _, c := range cs {
-				if !c.Policy.EgressIsolated {
-					off = append(off, c.W.ID())
-				}
-			}
-			pl.FS.Errorf(nsLabel(landing), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
-		}
-		// Helm 3 post-renders the release without its hooks; a stream in its framing that
-		// holds a hook is not that (helm template's output, say), and the hooks there get
-		// their allowlists.
-		if pl.Format == manifest.FormatHelm3 && !hook {
-			blocks := "the default-deny blocks them"
-			if p.Staged {
-				blocks = "the staged default-deny reports them as denied, and blocks them once enforced"
-			}
-			pl.FS.Warnf(nsLabel(landing), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and %s", blocks)
-		}
-		out = append(out, p)
+		ScopeNamespace: landing,
 	}
-	return out
+	p.EgressIsolated = pl.denyEgress(g, p)
+	// Helm 3 post-renders the release without its hooks; a stream in its framing that
+	// holds a hook is not that (helm template's output, say), and the hooks there get
+	// their allowlists.
+	if pl.Format == manifest.FormatHelm3 && !hook {
+		blocks := "the default-deny blocks them"
+		if p.Staged {
+			blocks = "the staged default-deny reports them as denied, and blocks them once enforced"
+		}
+		pl.FS.Warnf(nsLabel(landing), "networkPolicy.defaultDeny", "Helm 3 does not show hooks and test pods to a post-renderer, so they get no allowlist and %s", blocks)
+	}
+	return p
+}
+
+// denyEgress tells whether a namespace's default-deny denies egress: when every workload
+// of the group has egress on. It reports the workloads that one deny cannot serve: of
+// another engine or form than the deny's, and, where only some have egress on, those that
+// do not.
+func (pl *Planner) denyEgress(g *denyGroup, p *Policy) bool {
+	cs, first := g.covered, g.covered[0]
+	egressOn := 0
+	for _, c := range cs {
+		if c.Policy.EgressIsolated {
+			egressOn++
+		}
+		if e := c.Config.EngineOrDefault(); e != p.Engine {
+			pl.FS.Errorf(c.W.ID(), "networkPolicy.engine", "engine %s differs from engine %s of %s in the same namespace, so one default-deny cannot serve both: use one engine per namespace", e, p.Engine, first.W.ID())
+		}
+		if s := c.Config.NetworkPolicy.Staged; s != p.Staged {
+			pl.FS.Errorf(c.W.ID(), "networkPolicy.staged", "staged is %t here and %t for %s in the same namespace, so one default-deny cannot be both staged and enforced: stage the whole namespace or none of it", s, p.Staged, first.W.ID())
+		}
+	}
+	switch egressOn {
+	case len(cs):
+		return true
+	case 0:
+	default:
+		var off []string
+		for _, c := range cs {
+			if !c.Policy.EgressIsolated {
+				off = append(off, c.W.ID())
+			}
+		}
+		pl.FS.Errorf(nsLabel(g.landing), "networkPolicy.defaultDeny", "%s", "some covered workloads have egress on and others ("+strings.Join(off, ", ")+") do not, and a default-deny that denies egress would cut the others off from everything: turn networkPolicy.egress.enabled on for all of them or for none")
+	}
+	return false
 }
 
 func nsLabel(ns string) string {

@@ -50,21 +50,11 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		},
 	}
 	spec := &cnp.Spec
-	denyIngress := cnpv1alpha2.ClusterNetworkPolicyIngressRule{
-		Name:   "deny",
-		Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionDeny,
-		From:   []cnpv1alpha2.ClusterNetworkPolicyIngressPeer{{Namespaces: &metav1.LabelSelector{}}},
-	}
-	denyEgress := cnpv1alpha2.ClusterNetworkPolicyEgressRule{
-		Name:   "deny",
-		Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionDeny,
-		To:     cnpAnywhere(),
-	}
 	if p.Deny {
 		spec.Subject.Namespaces = &own
-		spec.Ingress = append(spec.Ingress, denyIngress)
+		spec.Ingress = append(spec.Ingress, denyIngress())
 		if p.EgressIsolated {
-			spec.Egress = append(spec.Egress, denyEgress)
+			spec.Egress = append(spec.Egress, denyEgress())
 		}
 		return cnp, nil
 	}
@@ -75,15 +65,39 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	spec.Subject.Pods = pods
 	if p.Closing == plan.DenyOnly {
 		if !p.IngressOpen {
-			spec.Ingress = append(spec.Ingress, denyIngress)
+			spec.Ingress = append(spec.Ingress, denyIngress())
 		}
 		if p.EgressIsolated {
-			spec.Egress = append(spec.Egress, denyEgress)
+			spec.Egress = append(spec.Egress, denyEgress())
 		}
 		return cnp, nil
 	}
-	closing := p.Closing == plan.CloseWithDeny
+	return cnp, allowlistRules(spec, p, own)
+}
 
+// denyIngress is the rule that closes ingress: from every pod.
+func denyIngress() cnpv1alpha2.ClusterNetworkPolicyIngressRule {
+	return cnpv1alpha2.ClusterNetworkPolicyIngressRule{
+		Name:   "deny",
+		Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionDeny,
+		From:   []cnpv1alpha2.ClusterNetworkPolicyIngressPeer{{Namespaces: &metav1.LabelSelector{}}},
+	}
+}
+
+// denyEgress is the rule that closes egress: to anywhere.
+func denyEgress() cnpv1alpha2.ClusterNetworkPolicyEgressRule {
+	return cnpv1alpha2.ClusterNetworkPolicyEgressRule{
+		Name:   "deny",
+		Action: cnpv1alpha2.ClusterNetworkPolicyRuleActionDeny,
+		To:     cnpAnywhere(),
+	}
+}
+
+// allowlistRules fills in an allowlist's rules, in each direction it isolates: the
+// passthrough rules, the translated ones, and the closing deny where the plan closes with
+// one. It refuses more rules in a direction than the API takes.
+func allowlistRules(spec *cnpv1alpha2.ClusterNetworkPolicySpec, p *plan.Policy, own metav1.LabelSelector) error {
+	closing := p.Closing == plan.CloseWithDeny
 	var errs []error
 	passthrough := "networkPolicy." + string(config.EngineClusterNetworkPolicy)
 	spec.Ingress, errs = decodeRules[cnpv1alpha2.ClusterNetworkPolicyIngressRule](p.Native.Ingress, passthrough+".ingress")
@@ -96,7 +110,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 		spec.Ingress = append(spec.Ingress, rule)
 	}
 	if !p.IngressOpen && closing {
-		spec.Ingress = append(spec.Ingress, denyIngress)
+		spec.Ingress = append(spec.Ingress, denyIngress())
 	}
 	if p.EgressIsolated {
 		var egressErrs []error
@@ -111,7 +125,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 			spec.Egress = append(spec.Egress, rule)
 		}
 		if closing {
-			spec.Egress = append(spec.Egress, denyEgress)
+			spec.Egress = append(spec.Egress, denyEgress())
 		}
 	}
 	for _, d := range []struct {
@@ -122,7 +136,7 @@ func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 			errs = append(errs, fmt.Errorf("%s: %d rules (%s.%s, the translated rules and the closing deny), and a ClusterNetworkPolicy takes at most %d: merge rules that share their peers or ports, or shorten %s.%s", d.name, d.n, passthrough, d.name, maxClusterNetworkPolicyItems, passthrough, d.name))
 		}
 	}
-	return cnp, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // cnpAnywhere is every destination: all pods, and every address of both families.
