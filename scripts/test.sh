@@ -5,7 +5,8 @@
 # verdicts against Cilium's policy resolution and cyclonus's NetworkPolicy matcher,
 # Calico's verdicts, the four dialects against each other), then the end-to-end script
 # with the pinned Helm 3, Helm 4 and kustomize binaries. The fuzz targets run for
-# FUZZTIME each (10s by default).
+# FUZZTIME each (10s by default), and every benchmark runs once, so that none breaks
+# unseen (scripts/bench.sh and go test -bench measure; this only runs them).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +20,7 @@ go vet ./...
 # them inside its test binary would count against go test's timeout on a cold machine.
 scripts/tools.sh
 go test -timeout 30m ./...
+go test -run '^$' -bench . -benchtime 1x ./...
 (cd oracle && go vet ./... && go test -timeout 30m ./...)
 (cd oracle/probe && go vet ./... && go test ./...)
 (cd oracle/cilium && go vet ./... && go test ./...)

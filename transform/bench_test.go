@@ -70,7 +70,13 @@ func benchStreams(b *testing.B) []benchStream {
 
 // benchConfig is the release-wide config of the benchmarks, rendering with engine.
 func benchConfig(b *testing.B, engine config.Engine) *config.Layer {
-	return releaseWide(b, fmt.Sprintf("networkPolicy: {enabled: true, keepExisting: true, engine: %s}", engine))
+	// Under clusterNetworkPolicy a chart's own NetworkPolicy would decide alone at the
+	// Baseline tier, so the streams' chart policies are rewritten rather than kept.
+	existing := "keepExisting"
+	if engine == config.EngineClusterNetworkPolicy {
+		existing = "rewrite"
+	}
+	return releaseWide(b, fmt.Sprintf("networkPolicy: {enabled: true, %s: true, engine: %s}", existing, engine))
 }
 
 // benchOptions are the options of a run, as the command line would pass them: no
