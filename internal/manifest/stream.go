@@ -90,11 +90,15 @@ func ReadStubs(data []byte, keep func(*yaml.RNode) bool, pass func([]byte) (Quic
 	}
 	segs := SplitDocuments(data)
 	s := &Stream{Format: FormatPlain, Docs: make([]*Document, len(segs))}
+	// The documents live as long as the run, so they are allocated together: one by one,
+	// between the parses' garbage, they would keep thousands of small spans half full.
+	docs := make([]Document, len(segs))
 	errs := make([]error, len(segs))
 	helm4 := make([]bool, len(segs))
 	Parallel(len(segs), func(i int) {
 		seg := segs[i]
-		d := &Document{Index: i + 1, Line: seg.Line, Raw: seg.Raw, Offset: seg.offset}
+		d := &docs[i]
+		*d = Document{Index: i + 1, Line: seg.Line, Raw: seg.Raw, Offset: seg.offset}
 		s.Docs[i] = d
 		if pass != nil {
 			if h, ok := pass(seg.Raw); ok {
