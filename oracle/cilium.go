@@ -59,6 +59,17 @@ func CiliumVerdicts(docs [][]byte, probes []transform.Probe) ([]CiliumVerdict, e
 	if err != nil {
 		return nil, err
 	}
+	var verdicts []CiliumVerdict
+	if err := runVerdicts("ciliumverdict", bin, nil, docs, probes, &verdicts); err != nil {
+		return nil, err
+	}
+	return verdicts, nil
+}
+
+// runVerdicts runs a verdict command of the probe contract (ciliumverdict,
+// calicoverdict): {"documents": [...], "probes": [...]} on its standard input,
+// {"verdicts": [...]} on its standard output, decoded into verdicts, one per probe.
+func runVerdicts[V any](name, bin string, args []string, docs [][]byte, probes []transform.Probe, verdicts *[]V) error {
 	req := struct {
 		Documents []string          `json:"documents"`
 		Probes    []transform.Probe `json:"probes"`
@@ -68,38 +79,39 @@ func CiliumVerdicts(docs [][]byte, probes []transform.Probe) ([]CiliumVerdict, e
 	}
 	for i, p := range probes {
 		if p.Workload.Kind != "" || p.Workload.Name != "" {
-			return nil, fmt.Errorf("probe %d: ciliumverdict takes the workload's pods, not its kind and name", i)
+			return fmt.Errorf("probe %d: %s takes the workload's pods, not its kind and name", i, name)
 		}
 	}
 	in, err := json.Marshal(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("ciliumverdict: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(stderr.String()))
 	}
 	var resp struct {
-		Verdicts []CiliumVerdict `json:"verdicts"`
+		Verdicts []V `json:"verdicts"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &resp); err != nil {
-		return nil, fmt.Errorf("ciliumverdict: %w", err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	if len(resp.Verdicts) != len(probes) {
-		return nil, fmt.Errorf("ciliumverdict: %d verdicts for %d probes", len(resp.Verdicts), len(probes))
+		return fmt.Errorf("%s: %d verdicts for %d probes", name, len(resp.Verdicts), len(probes))
 	}
-	return resp.Verdicts, nil
+	*verdicts = resp.Verdicts
+	return nil
 }
 
 // ciliumParser and ciliumVerdict build the commands of ./cilium once each and return the
-// binary's path, in a temporary directory that RemoveCiliumBinaries removes.
+// binary's path, in a temporary directory that RemoveBinaries removes.
 var (
-	ciliumParser  = sync.OnceValues(func() (string, error) { return buildCilium("ciliumparse") })
-	ciliumVerdict = sync.OnceValues(func() (string, error) { return buildCilium("ciliumverdict") })
+	ciliumParser  = sync.OnceValues(func() (string, error) { return buildCommand("cilium", "ciliumparse") })
+	ciliumVerdict = sync.OnceValues(func() (string, error) { return buildCommand("cilium", "ciliumverdict") })
 )
 
 var (
@@ -107,11 +119,14 @@ var (
 	binDir string
 )
 
-func buildCilium(name string) (string, error) {
+// buildCommand builds the command ./<module>/cmd/<name> (a module of its own, built with
+// GOWORK=off) into the temporary directory the oracles' binaries share, and returns its
+// path.
+func buildCommand(module, name string) (string, error) {
 	binMu.Lock()
 	defer binMu.Unlock()
 	if binDir == "" {
-		dir, err := os.MkdirTemp("", "helm-netpol-cilium-")
+		dir, err := os.MkdirTemp("", "helm-netpol-oracle-")
 		if err != nil {
 			return "", err
 		}
@@ -119,7 +134,7 @@ func buildCilium(name string) (string, error) {
 	}
 	bin := filepath.Join(binDir, name)
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
-	cmd.Dir = filepath.Join(moduleDir(), "cilium")
+	cmd.Dir = filepath.Join(moduleDir(), module)
 	cmd.Env = append(os.Environ(), "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build %s: %w: %s", name, err, strings.TrimSpace(string(out)))
@@ -127,9 +142,9 @@ func buildCilium(name string) (string, error) {
 	return bin, nil
 }
 
-// RemoveCiliumBinaries removes the binaries ParseCilium and CiliumVerdicts built, if they
-// built any: a TestMain calls it once the tests have run.
-func RemoveCiliumBinaries() {
+// RemoveBinaries removes the binaries ParseCilium, CiliumVerdicts and CalicoVerdicts
+// built, if they built any: a TestMain calls it once the tests have run.
+func RemoveBinaries() {
 	binMu.Lock()
 	defer binMu.Unlock()
 	if binDir != "" {

@@ -7,6 +7,6 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	RemoveCiliumBinaries()
+	RemoveBinaries()
 	os.Exit(code)
 }

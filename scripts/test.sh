@@ -3,8 +3,9 @@
 # fixtures, CLI scripts, in-process Helm), the oracle modules' (the Kubernetes API's
 # NetworkPolicy validation, the CRD schemas, Cilium's sanitizer and verdicts, trace's
 # verdicts against Cilium's policy resolution and cyclonus's NetworkPolicy matcher,
-# Calico's verdicts), then the end-to-end script with the pinned Helm 3, Helm 4 and
-# kustomize binaries. The fuzz targets run for FUZZTIME each (10s by default).
+# Calico's verdicts, the four dialects against each other), then the end-to-end script
+# with the pinned Helm 3, Helm 4 and kustomize binaries. The fuzz targets run for
+# FUZZTIME each (10s by default).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
