@@ -294,7 +294,7 @@ func (r *run) planPolicies(pl *plan.Planner, covered []*plan.Coverage, chartPoli
 	policies := make([]*plan.Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
 		if !c.Skip {
-			policies = append(policies, c.Policy)
+			policies = append(policies, plan.AllowlistPolicies(c.Policy)...)
 		}
 	}
 	policies = append(policies, rewritten...)
