@@ -225,7 +225,6 @@ type dialectProbe struct {
 	judge   string // Cilium or Calico
 	c       probeCase
 	entry   catalogueEntry
-	hook    bool      // the workload is a Helm hook or test pod
 	kube    verdictOf // the kubernetes rendering's verdict
 	other   verdictOf // the dialect's
 }
@@ -295,15 +294,6 @@ var dialectDifferences = map[string]func(d dialectProbe) bool{
 		return d.dialect == "clusterNetworkPolicy" && d.egress() &&
 			(e == "host" || e == "remote-node" || e == "kube-apiserver" || e == "kube-dns-service") &&
 			d.onlyOtherAllows() && strings.HasPrefix(d.other.reason, "allowed by Cilium's allow-any-egress rule")
-	},
-	// A hook or test pod that another workload's allowlist selects too gets that
-	// allowlist's openings from NetworkPolicies (a union); as ClusterNetworkPolicies of one
-	// priority, each ending in a Deny, one policy's Deny decides.
-	"cnp-hook-overlap": func(d dialectProbe) bool {
-		own := "/" + d.c.workload.name + "-" + strings.ToLower(d.c.workload.kind) + "-allow "
-		return d.dialect == "clusterNetworkPolicy" && d.hook && d.onlyKubeAllows() &&
-			strings.HasPrefix(d.kube.reason, "allowed by NetworkPolicy ") && !strings.Contains(d.kube.reason, own) &&
-			strings.HasPrefix(d.other.reason, "denied by ClusterNetworkPolicy ") && strings.Contains(d.other.reason, "(deny)")
 	},
 }
 
@@ -420,7 +410,6 @@ func newDialectTally(t *testing.T, rows []docRow) *dialectTally {
 type dialectSet struct {
 	config  string
 	renders map[string]rendering
-	hooks   map[string]bool // "Kind name" of the hooks and test pods
 	cases   []probeCase
 	entries []catalogueEntry // each case's peer
 }
@@ -431,7 +420,7 @@ type dialectSet struct {
 // kubernetes engine refuses it, or every other engine does.
 func (ty *dialectTally) render(t *testing.T, r renderCase) (dialectSet, bool) {
 	t.Helper()
-	set := dialectSet{config: r.name, renders: map[string]rendering{}, hooks: map[string]bool{}}
+	set := dialectSet{config: r.name, renders: map[string]rendering{}}
 	var prefixes []netip.Prefix
 	ports := map[string][]int{}
 	for _, e := range dialects {
@@ -458,11 +447,6 @@ func (ty *dialectTally) render(t *testing.T, r renderCase) (dialectSet, bool) {
 			ports[ns] = append(ports[ns], l...)
 		}
 		set.renders[e] = rendering{docs: docs, workloads: coveredWorkloads(res, s.opts)}
-		for _, w := range res.Workloads {
-			if w.Hook != nil {
-				set.hooks[w.Kind+" "+w.Name] = true
-			}
-		}
 	}
 	if _, ok := set.renders["kubernetes"]; !ok || len(set.renders) < 2 {
 		return set, false
@@ -580,8 +564,7 @@ func (ty *dialectTally) compare(t *testing.T, set dialectSet, verdicts map[strin
 				continue
 			}
 			ty.differing++
-			d := dialectProbe{dialect: dj.dialect, judge: dj.judge, c: c, entry: set.entries[i],
-				hook: set.hooks[c.workload.kind+" "+c.workload.name], kube: kube[i], other: other[i]}
+			d := dialectProbe{dialect: dj.dialect, judge: dj.judge, c: c, entry: set.entries[i], kube: kube[i], other: other[i]}
 			var by []string
 			for _, id := range ty.ids {
 				if dialectDifferences[id](d) {

@@ -12,6 +12,7 @@ import (
 	"github.com/helm-netpol/helm-netpol/internal/plan"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	cnpv1alpha2 "sigs.k8s.io/network-policy-api/apis/v1alpha2"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 func TestRenderClusterNetworkPolicyMeta(t *testing.T) {
@@ -203,4 +204,70 @@ tier: Baseline
 			wantErr: "networkPolicy.gate.from: 26 peers",
 		},
 	})
+}
+
+// TestClusterNetworkPolicyEarlierSingleAllowlist: a stream that an earlier version
+// post-rendered holds each allowlist as one ClusterNetworkPolicy ending in its closing Deny.
+// Run again under --config, that object is the new allowlist and its closing Deny object
+// together: the run replaces it by the pair, and never leaves it beside them.
+func TestClusterNetworkPolicyEarlierSingleAllowlist(t *testing.T) {
+	cnp := "networkPolicy: {enabled: true, engine: clusterNetworkPolicy, egress: {enabled: true, apiserver: {cidrs: [10.0.0.1/32]}}}"
+	in := joinDocs(workloadDoc("shop", "web", map[string]string{"app": "web", "app.kubernetes.io/instance": "rel"}, ""))
+	opts := Options{Config: releaseWide(t, cnp), Release: "rel"}
+	out, _, err := Process(in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The earlier version's shape: the closing Deny rules at the end of the allowlist.
+	docs := strings.Split(string(out), "\n---\n")
+	var earlier []string
+	var allow, deny map[string]any
+	for _, d := range docs {
+		var m map[string]any
+		if err := sigsyaml.Unmarshal([]byte(d), &m); err != nil {
+			t.Fatal(err)
+		}
+		meta, _ := m["metadata"].(map[string]any)
+		switch meta["name"] {
+		case "shop-web-deployment-allow":
+			allow = m
+		case "shop-web-deployment-allow-deny":
+			deny = m
+			continue
+		}
+		earlier = append(earlier, d)
+	}
+	if allow == nil || deny == nil {
+		t.Fatalf("no allowlist and closing Deny pair in:\n%s", out)
+	}
+	spec, denySpec := allow["spec"].(map[string]any), deny["spec"].(map[string]any)
+	for _, dir := range []string{"ingress", "egress"} {
+		own, _ := spec[dir].([]any)
+		spec[dir] = append(own, denySpec[dir].([]any)...)
+	}
+	single, err := sigsyaml.Marshal(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range earlier {
+		if strings.Contains(d, "name: shop-web-deployment-allow\n") {
+			earlier[i] = strings.TrimSuffix(string(single), "\n")
+		}
+	}
+	again, res, err := Process([]byte(strings.Join(earlier, "\n---\n")), opts)
+	if err != nil {
+		t.Fatalf("the earlier version's output, run again: %v", err)
+	}
+	if got, want := generatedIDs(res), []string{
+		"policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy shop-web-deployment-allow",
+		"policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy shop-web-deployment-allow-deny",
+	}; !cmp.Equal(got, want) {
+		t.Errorf("generated %v, want %v", got, want)
+	}
+	if n := strings.Count(string(again), "name: shop-web-deployment-allow\n"); n != 1 {
+		t.Errorf("the allowlist is in the output %d times, want once:\n%s", n, again)
+	}
+	if string(again) != string(out) {
+		t.Errorf("run again, the earlier version's output is not what a first run gives (-first +again):\n%s", cmp.Diff(string(out), string(again)))
+	}
 }

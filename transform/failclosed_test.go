@@ -235,8 +235,8 @@ func TestClusterNetworkPolicyNamesInjective(t *testing.T) {
 			names[id] = who
 		}
 	}
-	if len(names) != 16 {
-		t.Errorf("%d names, want 16 (a deny and an allowlist for each): %v", len(names), names)
+	if len(names) != 24 {
+		t.Errorf("%d names, want 24 (a default-deny, an allowlist and its closing Deny for each): %v", len(names), names)
 	}
 
 	// Every split of every short string of a, b and "-" into a namespace and a name.

@@ -386,7 +386,7 @@ spec:
 			check: checkNames(3)},
 		{name: "253-character names, clusterNetworkPolicy", input: []byte(deployment(name253, map[string]string{"app": "a"}, "networkPolicy: {enabled: true, engine: clusterNetworkPolicy}") + "---\n" +
 			deployment(name253[:252]+"e", map[string]string{"app": "b"}, "networkPolicy: {enabled: true, engine: clusterNetworkPolicy}")),
-			check: checkNames(2)},
+			check: checkNames(4)}, // each allowlist and its closing Deny
 	}
 }
 

@@ -294,7 +294,7 @@ func (r *run) planPolicies(pl *plan.Planner, covered []*plan.Coverage, chartPoli
 	policies := make([]*plan.Policy, 0, len(covered)+len(rewritten))
 	for _, c := range covered {
 		if !c.Skip {
-			policies = append(policies, c.Policy)
+			policies = append(policies, plan.AllowlistPolicies(c.Policy)...)
 		}
 	}
 	policies = append(policies, rewritten...)
@@ -497,7 +497,7 @@ func (r *run) renderAll(policies []*plan.Policy, st *streamIndex, removed map[*y
 			continue
 		}
 		if prev, ok := st.previous[k]; ok && p.Workload != nil && shadow[p.Workload] != nil {
-			same, err := sameObject(prev, &g)
+			same, err := sameObject(prev, &g, closingOf(policies, generated, errs, i))
 			if err != nil {
 				r.fs.Errorf(g.ID(), "", "%s", err.Error())
 				continue
@@ -547,15 +547,37 @@ func (r *run) renderEach(policies []*plan.Policy) ([]Generated, []error) {
 	return generated, errs
 }
 
-// sameObject tells whether a generated object is what an earlier run generated, but for
-// the form of its marker.
-func sameObject(earlier *yaml.RNode, g *Generated) (bool, error) {
-	made, err := g.Tree()
-	if err != nil {
-		return false, err
+// closingOf is the object that holds the closing Deny of policies[i] (a ClusterNetworkPolicy
+// allowlist's, rendered right after it by plan.AllowlistPolicies), or nil.
+func closingOf(policies []*plan.Policy, generated []Generated, errs []error, i int) *Generated {
+	p := policies[i]
+	if p.Closing != plan.FallThrough || p.Workload == nil || i+1 >= len(policies) || errs[i+1] != nil {
+		return nil
 	}
-	var values [2]map[string]any
-	for i, n := range []*yaml.RNode{earlier, made} {
+	if d := policies[i+1]; d.Closing != plan.DenyOnly || d.Workload != p.Workload {
+		return nil
+	}
+	return &generated[i+1]
+}
+
+// sameObject tells whether a generated object is what an earlier run generated, but for
+// the form of its marker. Where the object's closing Deny is an object of its own
+// (closing), an earlier version's allowlist that held that Deny after its Accept rules is
+// the same too: the pair replaces it.
+func sameObject(earlier *yaml.RNode, g *Generated, closing *Generated) (bool, error) {
+	nodes := []*yaml.RNode{earlier}
+	for _, gen := range []*Generated{g, closing} {
+		if gen == nil {
+			continue
+		}
+		n, err := gen.Tree()
+		if err != nil {
+			return false, err
+		}
+		nodes = append(nodes, n)
+	}
+	values := make([]map[string]any, len(nodes))
+	for i, n := range nodes {
 		raw, err := manifest.NodeJSON(n)
 		if err != nil {
 			return false, err
@@ -571,6 +593,17 @@ func sameObject(earlier *yaml.RNode, g *Generated) (bool, error) {
 			if len(ann) == 0 {
 				delete(meta, "annotations")
 			}
+		}
+	}
+	if reflect.DeepEqual(values[0], values[1]) || len(values) < 3 {
+		return reflect.DeepEqual(values[0], values[1]), nil
+	}
+	spec, _ := values[1]["spec"].(map[string]any)
+	deny, _ := values[2]["spec"].(map[string]any)
+	for _, dir := range []string{"ingress", "egress"} {
+		if rules, _ := deny[dir].([]any); len(rules) > 0 {
+			own, _ := spec[dir].([]any)
+			spec[dir] = append(own, rules...)
 		}
 	}
 	return reflect.DeepEqual(values[0], values[1]), nil

@@ -78,6 +78,9 @@ func (pl *Planner) PlanAllowlist(c *Coverage, release string) *Policy {
 
 		ScopeNamespace: pl.scopeNamespace(w.Namespace, m),
 	}
+	if p.Engine == config.EngineClusterNetworkPolicy {
+		p.Closing = FallThrough // its closing Deny is an object of its own: see AllowlistPolicies
+	}
 	roles := pl.D.RolePorts(w, m, pl.FS)
 	c.Roles = map[discover.Role]bool{}
 	for _, r := range discover.RoleOrder {
@@ -298,12 +301,37 @@ func (pl *Planner) planRewrite(cp *discover.ChartPolicy, m *config.Merged) []*Po
 	if p.Engine != config.EngineClusterNetworkPolicy {
 		return []*Policy{p}
 	}
+	deny := closingDeny(p, denyOrder(m))
+	p.Closing, p.Order = FallThrough, denyOrder(m)-2
+	return []*Policy{p, deny}
+}
+
+// closingDeny is the object that holds the closing Deny of a ClusterNetworkPolicy whose
+// Accept rules fall through: the same subject, directions, mark and hook, named after it
+// with "-deny", at the given priority.
+func closingDeny(p *Policy, order int32) *Policy {
 	deny := *p
 	deny.Name = ObjectName(p.Name, "deny")
 	deny.Ingress, deny.Egress, deny.Native = nil, nil, config.Passthrough{}
-	deny.Closing, deny.Order = DenyOnly, denyOrder(m)
-	p.Closing, p.Order = FallThrough, denyOrder(m)-2
-	return []*Policy{p, &deny}
+	deny.Closing, deny.Order = DenyOnly, order
+	return &deny
+}
+
+// AllowlistPolicies are the policies to render for an allowlist: the allowlist itself, and
+// under clusterNetworkPolicy its closing Deny as an object of its own at the default-deny's
+// priority (one after the allowlist's). Two allowlists that select one pod (a Deployment's
+// and a helm test Pod's) then form one union on every implementation: every Accept comes
+// at a priority before every closing Deny, where in one object each at one priority, the
+// implementation would order one's Deny and the other's Accept as it likes (Cilium lets
+// the Deny win). The closing Deny is rendered even where the namespace's default-deny
+// denies the same: a hook's allowlist is created before the release's default-deny
+// (pre-install), and a workload's config may isolate a direction the default-deny leaves
+// open, or name another order.
+func AllowlistPolicies(p *Policy) []*Policy {
+	if p.Engine != config.EngineClusterNetworkPolicy {
+		return []*Policy{p}
+	}
+	return []*Policy{p, closingDeny(p, p.Order+1)}
 }
 
 // rewriteRules translates a chart NetworkPolicy into one engine-agnostic policy.

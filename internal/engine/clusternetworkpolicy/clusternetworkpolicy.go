@@ -31,8 +31,9 @@ const (
 // ClusterNetworkPolicy in the Baseline tier, where a developer's NetworkPolicy still wins.
 //
 // The object is cluster-scoped: the namespace moves into the name and the subject. Rules do
-// not isolate, so an allowlist ends with Deny rules for the pods it selects, after the user's
-// passthrough rules and its Accept rules.
+// not isolate: the plan says how the rules end (p.Closing). An allowlist holds the user's
+// passthrough rules and its Accept rules, and falls through; its closing Deny rules for the
+// pods it selects are an object of their own, one priority later (plan.AllowlistPolicies).
 func Render(p *plan.Policy, meta metav1.ObjectMeta) (any, error) {
 	ns := p.ScopeNamespace
 	if ns == "" {
@@ -128,12 +129,16 @@ func allowlistRules(spec *cnpv1alpha2.ClusterNetworkPolicySpec, p *plan.Policy, 
 			spec.Egress = append(spec.Egress, denyEgress())
 		}
 	}
+	what := "the translated rules"
+	if closing {
+		what += " and the closing deny"
+	}
 	for _, d := range []struct {
 		name string
 		n    int
 	}{{"ingress", len(spec.Ingress)}, {"egress", len(spec.Egress)}} {
 		if d.n > maxClusterNetworkPolicyItems {
-			errs = append(errs, fmt.Errorf("%s: %d rules (%s.%s, the translated rules and the closing deny), and a ClusterNetworkPolicy takes at most %d: merge rules that share their peers or ports, or shorten %s.%s", d.name, d.n, passthrough, d.name, maxClusterNetworkPolicyItems, passthrough, d.name))
+			errs = append(errs, fmt.Errorf("%s: %d rules (%s.%s and %s), and a ClusterNetworkPolicy takes at most %d: merge rules that share their peers or ports, or shorten %s.%s", d.name, d.n, passthrough, d.name, what, maxClusterNetworkPolicyItems, passthrough, d.name))
 		}
 	}
 	return errors.Join(errs...)

@@ -692,3 +692,49 @@ func unnamespaced(ref string) string {
 	}
 	return ref
 }
+
+// TestHookOverlapUnion: a helm test Pod that a Deployment's allowlist selects too gets the
+// Deployment's openings beside its own on Cilium, as under NetworkPolicy. Under engine
+// clusterNetworkPolicy every allowlist's Accept rules come at a priority before every
+// closing Deny; when each allowlist ended in its own Deny at one priority, Cilium let the
+// test pod's Deny cut the Deployment's Accept.
+func TestHookOverlapUnion(t *testing.T) {
+	f, err := loadFixture(filepath.Join(fixturesDir, "clusternetworkpolicy-hook-overlap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := setup(); err != nil {
+		t.Fatal(err)
+	}
+	var test *fixtureWorkload
+	for i := range f.workloads {
+		if f.workloads[i].ref == "v1/Pod/shop/rel-web-test-connection" {
+			test = &f.workloads[i]
+		}
+	}
+	if test == nil {
+		t.Fatalf("the fixture generates no policy for the test Pod: %+v", f.workloads)
+	}
+	namespacePod := Peer{Pod: &Pod{Namespace: "shop", Labels: map[string]string{"app.kubernetes.io/instance": "other-release", "app.kubernetes.io/name": "stranger"}}}
+	monitoring := Peer{Pod: &Pod{Namespace: "monitoring", Labels: map[string]string{"app.kubernetes.io/name": "prometheus"}}}
+	for _, c := range []struct {
+		peer  string
+		from  Peer
+		port  int
+		allow bool
+		why   string
+	}{
+		{"namespace pod", namespacePod, 8080, true, "the Deployment's allowlist opens it, and selects the test Pod"},
+		{"namespace pod", namespacePod, 9090, true, "the test Pod's own allowlist opens it"},
+		{"namespace pod", namespacePod, freePort, false, "no allowlist opens it"},
+		{"monitoring pod", monitoring, freePort, true, "the Deployment's additionalIngress opens every port to it"},
+	} {
+		results, err := Options{}.results(f.docs, []Probe{{Direction: Ingress, Workload: test.pod, Peer: c.from, Port: c.port, Protocol: "TCP"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := results[0]; r.Allowed != c.allow {
+			t.Errorf("ingress to the test Pod from a %s on %d/TCP: allowed %v, want %v (%s): %s", c.peer, c.port, r.Allowed, c.allow, c.why, r.Reason)
+		}
+	}
+}
