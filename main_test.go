@@ -161,13 +161,13 @@ func TestReports(t *testing.T) {
 func TestReadInput(t *testing.T) {
 	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 64<<10 + 1<<20, 64<<10 + 3<<20 + 5} {
 		want := bytes.Repeat([]byte("abcdefg\n"), size/8+1)[:size]
-		got, err := readInput(iotest.HalfReader(bytes.NewReader(want)))
+		got, err := readInput(iotest.HalfReader(bytes.NewReader(want)), nil)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("size %d: read %d bytes (%v)", size, len(got), err)
 		}
 	}
 	boom := errors.New("boom")
-	if _, err := readInput(io.MultiReader(bytes.NewReader(make([]byte, 70<<10)), iotest.ErrReader(boom))); !errors.Is(err, boom) {
+	if _, err := readInput(io.MultiReader(bytes.NewReader(make([]byte, 70<<10)), iotest.ErrReader(boom)), nil); !errors.Is(err, boom) {
 		t.Fatalf("a read error comes back as %v", err)
 	}
 }
@@ -178,7 +178,7 @@ func TestSoftMemoryLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	const limit = 256 << 20
 	runtime.GC()
-	softMemoryLimit(limit)
+	softMemoryLimit(limit, -1)
 	collect := func() {
 		for range 3 {
 			runtime.GC()

@@ -9,7 +9,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"helm-netpol": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"helm-netpol": func() { os.Exit(runWith(collectorTuned, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
 
