@@ -222,8 +222,8 @@ type usageError struct{ error }
 // a larger one the old one is still alive: on a 50 MB stream the heap held more than twice
 // the input before the first byte was parsed. Reading into chunks of a MiB and copying them
 // once into a buffer of the exact size keeps the peak at twice the input, and the chunks'
-// memory is reused by the run afterwards.
-// grown, when not nil, is told how much was read before each chunk.
+// memory is reused by the run afterwards. grown, when not nil, is told how much was read
+// before each chunk.
 func readInput(r io.Reader, grown func(read int)) ([]byte, error) {
 	var chunks [][]byte
 	total := 0
@@ -332,15 +332,15 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 	if err != nil {
 		return errors.Join(configErr, fmt.Errorf("helm-netpol: stdin: %v", err))
 	}
+	if o.collector == collectorTuned {
+		tuneGC(input)
+	}
 	if configErr != nil {
 		// The config file has fields of the wrong shape, set aside: the run fails, but it
 		// still goes, writing nothing, so that what the rest of the config means (and the
 		// stream) is checked too and every problem is listed at once.
 		_, _, err := transform.Process(input, opts)
 		return errors.Join(configErr, err)
-	}
-	if o.collector == collectorTuned {
-		tuneGC(input)
 	}
 	switch cmd {
 	case "report":
