@@ -8,7 +8,6 @@ import (
 
 	"github.com/helm-netpol/helm-netpol/internal/discover"
 	"github.com/helm-netpol/helm-netpol/internal/manifest"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -38,7 +37,7 @@ func TestLabelIndex(t *testing.T) {
 		for i := range rng.Intn(30) {
 			services = append(services, &discover.Service{
 				Object: &manifest.Object{Name: fmt.Sprint("s", i), Namespace: namespaces[rng.Intn(len(namespaces))]},
-				Spec:   corev1.ServiceSpec{Selector: randLabels(rng.Intn(3))},
+				Spec:   discover.ServiceSpec{Selector: randLabels(rng.Intn(3))},
 			})
 		}
 		wNS := func(w *discover.Workload) string { return w.Namespace }

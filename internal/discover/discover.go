@@ -340,7 +340,21 @@ func (w *Workload) Resolve(target intstr.IntOrString) (int32, corev1.Protocol, b
 // Service is a Service of the stream.
 type Service struct {
 	*manifest.Object
-	Spec corev1.ServiceSpec
+	Spec ServiceSpec
+}
+
+// ServiceSpec is what discovery reads of a Service: the pods it selects and its ports.
+// The rest is the API server's to check, and a stream of thousands of releases keeps one
+// of these for each of its Services.
+type ServiceSpec struct {
+	Selector map[string]string `json:"selector"`
+	Ports    []ServicePort     `json:"ports"`
+}
+
+// ServicePort is what discovery reads of a Service's port: the port and where it goes.
+type ServicePort struct {
+	Port       int32              `json:"port"`
+	TargetPort intstr.IntOrString `json:"targetPort"`
 }
 
 // serviceRef is how webhooks and APIServices name the Service they call.
@@ -486,7 +500,7 @@ func DiscoverAll(d *Discovery, objects []*manifest.Object, fs *findings.List) []
 // read. For a stub, it also holds what the filter reads of the object itself.
 type decoded struct {
 	workload *Workload
-	service  *corev1.ServiceSpec
+	service  *ServiceSpec
 	policy   *networkingv1.NetworkPolicy
 	webhooks []serviceRef
 	apis     []serviceRef
@@ -501,7 +515,7 @@ func decodeObject(o *manifest.Object) *decoded {
 	case o.IsWorkload():
 		dec.workload, dec.err = parseWorkload(o)
 	case o.APIVersion == "v1" && o.Kind == "Service":
-		dec.service = &corev1.ServiceSpec{}
+		dec.service = &ServiceSpec{}
 		if err := manifest.DecodeSpec(o, dec.service); err != nil {
 			dec.err, dec.where = fmt.Errorf("not a valid Service: %w", err), "spec"
 		}
