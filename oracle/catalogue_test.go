@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 	"github.com/helm-netpol/helm-netpol/transform"
 	"sigs.k8s.io/yaml"
 )
@@ -204,7 +205,7 @@ var policyGroups = []string{"networking.k8s.io/", "cilium.io/", "projectcalico.o
 func policyDocuments(t *testing.T, stream []byte) []document {
 	t.Helper()
 	var out []document
-	for _, text := range splitDocuments(stream) {
+	for _, text := range probe.SplitYAML(stream) {
 		if !policyKindLine(text) {
 			continue // decoding every document of a large chart is most of the time
 		}
@@ -233,30 +234,6 @@ func policyKindLine(doc []byte) bool {
 		}
 	}
 	return true
-}
-
-// splitDocuments cuts a YAML stream into its documents, dropping empty ones.
-func splitDocuments(stream []byte) [][]byte {
-	var docs [][]byte
-	var cur bytes.Buffer
-	flush := func() {
-		for line := range bytes.Lines(cur.Bytes()) {
-			if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
-				docs = append(docs, bytes.Clone(cur.Bytes()))
-				break
-			}
-		}
-		cur.Reset()
-	}
-	for line := range bytes.Lines(stream) {
-		if t := bytes.TrimRight(line, " \t\r\n"); bytes.Equal(t, []byte("---")) || bytes.HasPrefix(t, []byte("--- ")) {
-			flush()
-			continue
-		}
-		cur.Write(line)
-	}
-	flush()
-	return docs
 }
 
 // policyFacts returns the CIDRs the policies name (every string of their specs that is
@@ -376,36 +353,10 @@ func catalogue(w covered, all []covered, prefixes []netip.Prefix) []catalogueEnt
 			entries = append(entries, catalogueEntry{"pod of " + o.ref, pod(o.pod)})
 		}
 	}
-	seen := map[netip.Addr]bool{}
-	for _, p := range prefixes {
-		if p.Bits() == 0 {
-			continue
-		}
-		in := p.Masked().Addr()
-		if p.Bits() < p.Addr().BitLen() {
-			in = in.Next()
-		}
-		after := lastAddr(p).Next()
-		for _, a := range []struct {
-			name string
-			addr netip.Addr
-		}{{"in " + p.String(), in}, {"after " + p.String(), after}} {
-			if a.addr.IsValid() && !seen[a.addr] {
-				seen[a.addr] = true
-				entries = append(entries, catalogueEntry{a.name, transform.TracePeer{IP: a.addr.String()}})
-			}
-		}
+	for _, a := range probe.CIDREdges(prefixes) {
+		entries = append(entries, catalogueEntry{a.Name, transform.TracePeer{IP: a.Addr.String()}})
 	}
 	return entries
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // probePorts returns the ports a workload is probed on: every port it declares, every

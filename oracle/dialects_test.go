@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 	"github.com/helm-netpol/helm-netpol/transform"
 	"sigs.k8s.io/yaml"
 )
@@ -76,7 +77,7 @@ func inEngine(r renderCase, engine string) (renderCase, map[string]bool, error) 
 		}
 	}
 	var input bytes.Buffer
-	for _, doc := range splitDocuments(r.input) {
+	for _, doc := range probe.SplitYAML(r.input) {
 		input.WriteString("---\n")
 		if !bytes.Contains(doc, []byte("helm-netpol.io/config")) {
 			input.Write(doc)

@@ -1,8 +1,9 @@
-// Package probe is the probe contract the oracles share: a connection to or from a
-// workload's pod, asked of an engine's verdict (oracle/cilium's ciliumverdict and
-// oracle/calico's calicoverdict read the same JSON), and the verdict that answers it. It
-// is a module of its own, without dependencies, so that both oracle modules can use it
-// without taking on each other's.
+// Package probe is what the oracles share: the probe contract (a connection to or from a
+// workload's pod, asked of an engine's verdict, and the verdict that answers it), the
+// verdict commands' request and response and their Serve (oracle/cilium's ciliumverdict
+// and oracle/calico's calicoverdict read the same JSON), and the catalogue's pieces that
+// do not depend on an engine (SplitYAML, CIDREdges). It is a module of its own, without
+// dependencies, so that every oracle module can use it without taking on another's.
 package probe
 
 import (

@@ -2,6 +2,9 @@ package probe
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,5 +56,63 @@ func TestJSON(t *testing.T) {
 	}
 	if got := p.String(); got != "egress ns{} pod kube-system{k8s-app=kube-dns} 53/UDP" {
 		t.Errorf("String: %q", got)
+	}
+}
+
+func TestSplitYAML(t *testing.T) {
+	stream := "# a comment alone\n---\na: 1\n--- # Source: x\nb: 2\n---\n\n# nothing\n---   \nc: 3\n"
+	got := SplitYAML([]byte(stream))
+	want := []string{"a: 1\n", "b: 2\n", "c: 3\n"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if string(got[i]) != want[i] {
+			t.Errorf("document %d: got %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+func TestCIDREdges(t *testing.T) {
+	got := CIDREdges([]netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/24"),
+		netip.MustParsePrefix("10.0.0.1/32"), // its "in" is 10.0.0.0/24's, listed once
+		netip.MustParsePrefix("0.0.0.0/0"),
+		netip.MustParsePrefix("fd00::/127"),
+		netip.MustParsePrefix("255.255.255.255/32"), // nothing after it
+	})
+	want := []NamedAddr{
+		{"in 10.0.0.0/24", netip.MustParseAddr("10.0.0.1")},
+		{"after 10.0.0.0/24", netip.MustParseAddr("10.0.1.0")},
+		{"after 10.0.0.1/32", netip.MustParseAddr("10.0.0.2")},
+		{"in fd00::/127", netip.MustParseAddr("fd00::1")},
+		{"after fd00::/127", netip.MustParseAddr("fd00::2")},
+		{"in 255.255.255.255/32", netip.MustParseAddr("255.255.255.255")},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+}
+
+func TestServe(t *testing.T) {
+	var out, errb strings.Builder
+	judge := func(docs [][]byte, probes []Probe) ([]Verdict, error) {
+		if len(docs) != 1 || string(docs[0]) != "kind: X" || len(probes) != 1 {
+			t.Errorf("judge got %q and %v", docs, probes)
+		}
+		return []Verdict{{Allowed: true, Reason: "r"}}, nil
+	}
+	in := `{"documents": ["kind: X"], "probes": [{"direction": "ingress", "workload": {"namespace": "n"}, "peer": {"ip": "192.0.2.1"}, "port": 80, "protocol": "TCP"}]}`
+	if code := Serve("v", strings.NewReader(in), &out, &errb, judge); code != 0 || !strings.Contains(out.String(), `"allowed": true`) {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := Serve("v", strings.NewReader(`{"docs": []}`), &out, &errb, judge); code != 2 || !strings.HasPrefix(errb.String(), "v: decode request:") {
+		t.Errorf("an unknown field: exit %d, stderr %q", code, errb.String())
+	}
+	errb.Reset()
+	refuse := func([][]byte, []Probe) ([]Verdict, error) { return nil, fmt.Errorf("no") }
+	if code := Serve("v", strings.NewReader(`{"documents": [], "probes": []}`), &out, &errb, refuse); code != 1 || errb.String() != "v: no\n" {
+		t.Errorf("a refusal: exit %d, stderr %q", code, errb.String())
 	}
 }

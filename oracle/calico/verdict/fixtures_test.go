@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 	"github.com/helm-netpol/helm-netpol/transform"
 	"github.com/mattfenwick/cyclonus/pkg/matcher"
 	corev1 "k8s.io/api/core/v1"
@@ -143,7 +144,7 @@ func loadFixture(dir string) (fixture, error) {
 	}
 
 	objects := map[string]map[string]any{}
-	for _, doc := range SplitYAML(f.input) {
+	for _, doc := range probe.SplitYAML(f.input) {
 		var obj map[string]any
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("input.yaml: %w", err)
@@ -153,7 +154,7 @@ func loadFixture(dir string) (fixture, error) {
 
 	calico := false
 	seen := map[string]bool{}
-	for _, doc := range SplitYAML(want) {
+	for _, doc := range probe.SplitYAML(want) {
 		var obj map[string]any
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("want.yaml: %w", err)
@@ -273,7 +274,7 @@ func calicoRendering(f fixture) ([][]byte, bool, error) {
 func render(f fixture, from, to string) ([][]byte, bool, error) {
 	dropped := false
 	var input bytes.Buffer
-	for _, doc := range SplitYAML(f.input) {
+	for _, doc := range probe.SplitYAML(f.input) {
 		if !bytes.Contains(doc, []byte("helm-netpol.io/config")) {
 			input.WriteString("---\n")
 			input.Write(doc)
@@ -325,7 +326,7 @@ func render(f fixture, from, to string) ([][]byte, bool, error) {
 		return nil, false, err
 	}
 	var docs [][]byte
-	for _, doc := range SplitYAML(out) {
+	for _, doc := range probe.SplitYAML(out) {
 		var tm struct{ APIVersion, Kind string }
 		if err := yaml.Unmarshal(doc, &tm); err != nil {
 			return nil, false, err
@@ -461,36 +462,10 @@ func catalogue(f fixture, w fixtureWorkload, prefixes []netip.Prefix) []peer {
 			peers = append(peers, peer{"release pod " + o.ref, podPeer(o.pod)})
 		}
 	}
-	seen := map[netip.Addr]bool{}
-	for _, p := range prefixes {
-		if p.Bits() == 0 {
-			continue
-		}
-		in := p.Masked().Addr()
-		if p.Bits() < p.Addr().BitLen() {
-			in = in.Next()
-		}
-		after := lastAddr(p).Next()
-		for _, a := range []struct {
-			name string
-			addr netip.Addr
-		}{{"in " + p.String(), in}, {"after " + p.String(), after}} {
-			if a.addr.IsValid() && !seen[a.addr] {
-				seen[a.addr] = true
-				peers = append(peers, peer{a.name, Peer{IP: a.addr.String()}})
-			}
-		}
+	for _, a := range probe.CIDREdges(prefixes) {
+		peers = append(peers, peer{a.Name, Peer{IP: a.Addr.String()}})
 	}
 	return peers
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // prefixes returns every CIDR the models' rules name.

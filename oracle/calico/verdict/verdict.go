@@ -5,7 +5,6 @@
 package verdict
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -327,36 +326,4 @@ func Verdicts(docs [][]byte, probes []Probe, opts Options) ([]Verdict, error) {
 		return nil, err
 	}
 	return m.Verdicts(probes)
-}
-
-// SplitYAML cuts a multi-document YAML stream into its documents at lines
-// that are "---", dropping those with no content.
-func SplitYAML(stream []byte) [][]byte {
-	var docs [][]byte
-	var cur bytes.Buffer
-	flush := func() {
-		if hasContent(cur.Bytes()) {
-			docs = append(docs, bytes.Clone(cur.Bytes()))
-		}
-		cur.Reset()
-	}
-	for line := range bytes.Lines(stream) {
-		if t := bytes.TrimRight(line, " \t\r\n"); bytes.Equal(t, []byte("---")) {
-			flush()
-			continue
-		}
-		cur.Write(line)
-	}
-	flush()
-	return docs
-}
-
-func hasContent(doc []byte) bool {
-	for line := range bytes.Lines(doc) {
-		t := bytes.TrimSpace(line)
-		if len(t) > 0 && t[0] != '#' {
-			return true
-		}
-	}
-	return false
 }

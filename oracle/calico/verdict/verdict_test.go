@@ -3,6 +3,8 @@ package verdict
 import (
 	"strings"
 	"testing"
+
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 )
 
 // The semantics the oracle holds, each on a small policy set.
@@ -35,7 +37,7 @@ type want struct {
 
 func check(t *testing.T, docs string, opts Options, wants []want) {
 	t.Helper()
-	m, err := New(SplitYAML([]byte(docs)), opts)
+	m, err := New(probe.SplitYAML([]byte(docs)), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package verdict
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,38 +110,6 @@ func IsPolicy(doc []byte) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// SplitYAML cuts a multi-document YAML stream into its documents, dropping
-// those with no content.
-func SplitYAML(stream []byte) [][]byte {
-	var docs [][]byte
-	var cur bytes.Buffer
-	flush := func() {
-		if hasContent(cur.Bytes()) {
-			docs = append(docs, bytes.Clone(cur.Bytes()))
-		}
-		cur.Reset()
-	}
-	for line := range bytes.Lines(stream) {
-		if t := bytes.TrimRight(line, " \t\r\n"); bytes.Equal(t, []byte("---")) {
-			flush()
-			continue
-		}
-		cur.Write(line)
-	}
-	flush()
-	return docs
-}
-
-func hasContent(doc []byte) bool {
-	for line := range bytes.Lines(doc) {
-		t := bytes.TrimSpace(line)
-		if len(t) > 0 && t[0] != '#' {
-			return true
-		}
-	}
-	return false
 }
 
 func typeMeta(doc []byte) (metav1.TypeMeta, error) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 	"sigs.k8s.io/yaml"
 )
 
@@ -129,7 +130,7 @@ func loadFixture(dir string) (fixture, error) {
 	// The workloads, by apiVersion/kind/name, as the input has them (with
 	// their config annotations).
 	objects := map[string]map[string]any{}
-	for _, doc := range SplitYAML(input) {
+	for _, doc := range probe.SplitYAML(input) {
 		var obj map[string]any
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("input.yaml: %w", err)
@@ -138,7 +139,7 @@ func loadFixture(dir string) (fixture, error) {
 	}
 
 	seen := map[string]bool{}
-	for _, doc := range SplitYAML(want) {
+	for _, doc := range probe.SplitYAML(want) {
 		ok, err := IsPolicy(doc)
 		if err != nil {
 			return f, fmt.Errorf("want.yaml: %w", err)
@@ -252,36 +253,10 @@ func catalogue(f fixture, w fixtureWorkload, prefixes []netip.Prefix) []peer {
 			peers = append(peers, peer{"release pod " + o.ref, pod(o.pod)})
 		}
 	}
-	seen := map[netip.Addr]bool{}
-	for _, p := range prefixes {
-		if p.Bits() == 0 {
-			continue
-		}
-		in := p.Masked().Addr()
-		if p.Bits() < p.Addr().BitLen() {
-			in = in.Next()
-		}
-		after := lastAddr(p).Next()
-		for _, a := range []struct {
-			name string
-			addr netip.Addr
-		}{{"in " + p.String(), in}, {"after " + p.String(), after}} {
-			if a.addr.IsValid() && !seen[a.addr] {
-				seen[a.addr] = true
-				peers = append(peers, peer{a.name, Peer{IP: a.addr.String()}})
-			}
-		}
+	for _, a := range probe.CIDREdges(prefixes) {
+		peers = append(peers, peer{a.Name, Peer{IP: a.Addr.String()}})
 	}
 	return peers
-}
-
-func lastAddr(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 1 << (7 - i%8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a
 }
 
 // ports returns the catalogue's ports: every declared port, every port a

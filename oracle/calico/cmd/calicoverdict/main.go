@@ -12,7 +12,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -21,16 +20,8 @@ import (
 	"strings"
 
 	"github.com/helm-netpol/helm-netpol/oracle/calico/verdict"
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 )
-
-type request struct {
-	Documents []string        `json:"documents"`
-	Probes    []verdict.Probe `json:"probes"`
-}
-
-type response struct {
-	Verdicts []verdict.Verdict `json:"verdicts"`
-}
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
@@ -54,30 +45,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, ip := range strings.FieldsFunc(*ips, func(r rune) bool { return r == ',' }) {
 		opts.APIServerIPs = append(opts.APIServerIPs, strings.TrimSpace(ip))
 	}
-	dec := json.NewDecoder(stdin)
-	dec.DisallowUnknownFields()
-	var req request
-	if err := dec.Decode(&req); err != nil {
-		fmt.Fprintf(stderr, "calicoverdict: decode request: %v\n", err)
-		return 2
-	}
-	docs := make([][]byte, len(req.Documents))
-	for i, d := range req.Documents {
-		docs[i] = []byte(d)
-	}
-	verdicts, err := verdict.Verdicts(docs, req.Probes, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "calicoverdict: %v\n", err)
-		return 1
-	}
-	if verdicts == nil {
-		verdicts = []verdict.Verdict{}
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(response{verdicts}); err != nil {
-		fmt.Fprintf(stderr, "calicoverdict: %v\n", err)
-		return 1
-	}
-	return 0
+	return probe.Serve("calicoverdict", stdin, stdout, stderr, func(docs [][]byte, probes []verdict.Probe) ([]verdict.Verdict, error) {
+		return verdict.Verdicts(docs, probes, opts)
+	})
 }

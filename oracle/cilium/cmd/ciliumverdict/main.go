@@ -9,23 +9,13 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 
 	"github.com/helm-netpol/helm-netpol/oracle/cilium/verdict"
+	"github.com/helm-netpol/helm-netpol/oracle/probe"
 )
-
-type request struct {
-	Documents []string        `json:"documents"`
-	Probes    []verdict.Probe `json:"probes"`
-}
-
-type response struct {
-	Verdicts []verdict.Verdict `json:"verdicts"`
-}
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
@@ -37,30 +27,5 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	dec := json.NewDecoder(stdin)
-	dec.DisallowUnknownFields()
-	var req request
-	if err := dec.Decode(&req); err != nil {
-		fmt.Fprintf(stderr, "ciliumverdict: decode request: %v\n", err)
-		return 2
-	}
-	docs := make([][]byte, len(req.Documents))
-	for i, d := range req.Documents {
-		docs[i] = []byte(d)
-	}
-	verdicts, err := opts.Verdicts(docs, req.Probes)
-	if err != nil {
-		fmt.Fprintf(stderr, "ciliumverdict: %v\n", err)
-		return 1
-	}
-	if verdicts == nil {
-		verdicts = []verdict.Verdict{}
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(response{verdicts}); err != nil {
-		fmt.Fprintf(stderr, "ciliumverdict: %v\n", err)
-		return 1
-	}
-	return 0
+	return probe.Serve("ciliumverdict", stdin, stdout, stderr, opts.Verdicts)
 }
