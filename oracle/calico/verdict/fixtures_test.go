@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/helm-netpol/helm-netpol/oracle/probe"
+	"github.com/helm-netpol/helm-netpol/oracle/probe/golden"
 	"github.com/helm-netpol/helm-netpol/transform"
 	"github.com/mattfenwick/cyclonus/pkg/matcher"
 	corev1 "k8s.io/api/core/v1"
@@ -149,7 +150,7 @@ func loadFixture(dir string) (fixture, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("input.yaml: %w", err)
 		}
-		objects[str(obj, "apiVersion")+"/"+str(obj, "kind")+"/"+str(obj, "metadata", "name")] = obj
+		objects[golden.Str(obj, "apiVersion")+"/"+golden.Str(obj, "kind")+"/"+golden.Str(obj, "metadata", "name")] = obj
 	}
 
 	calico := false
@@ -162,16 +163,16 @@ func loadFixture(dir string) (fixture, error) {
 		if doc, err = enforced(obj, doc); err != nil {
 			return f, fmt.Errorf("want.yaml: %w", err)
 		}
-		apiVersion, kind := str(obj, "apiVersion"), str(obj, "kind")
+		apiVersion, kind := golden.Str(obj, "apiVersion"), golden.Str(obj, "kind")
 		isCalico := apiVersion == "projectcalico.org/v3"
 		if !isCalico && (apiVersion != "networking.k8s.io/v1" || kind != "NetworkPolicy") {
 			continue
 		}
 		calico = calico || isCalico
 		f.docs = append(f.docs, doc)
-		ref := str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
-		w, ok := objects[unnamespaced(ref)]
-		if !ok || seen[ref] || !workloadKinds[str(w, "kind")] {
+		ref := golden.Str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
+		w, ok := objects[golden.Unnamespaced(ref)]
+		if !ok || seen[ref] || !workloadKinds[golden.Str(w, "kind")] {
 			continue // not generated, or for a release, or a rewritten chart policy
 		}
 		seen[ref] = true
@@ -179,7 +180,7 @@ func loadFixture(dir string) (fixture, error) {
 		if err != nil {
 			return f, err
 		}
-		for _, ns := range []string{f.namespace, str(obj, "metadata", "namespace"), "default"} {
+		for _, ns := range []string{f.namespace, golden.Str(obj, "metadata", "namespace"), "default"} {
 			if fw.pod.Namespace == "" {
 				fw.pod.Namespace = ns
 			}
@@ -191,7 +192,7 @@ func loadFixture(dir string) (fixture, error) {
 	f.apiserverIP, f.apiserverPort = apiserverIP, apiserverPort
 	serviceRanges := []netip.Prefix{netip.MustParsePrefix("10.96.0.0/12"), netip.MustParsePrefix("172.30.0.0/16"), netip.MustParsePrefix("fd00:10:96::/112")}
 	for _, w := range f.workloads {
-		api := mapAt(w.config, "egress", "apiserver")
+		api := golden.MapAt(w.config, "egress", "apiserver")
 		cidrs, _ := api["cidrs"].([]any)
 		for _, c := range cidrs {
 			p, err := netip.ParsePrefix(fmt.Sprint(c))
@@ -210,47 +211,8 @@ func loadFixture(dir string) (fixture, error) {
 }
 
 func workloadOf(ref string, obj, release map[string]any) (fixtureWorkload, error) {
-	w := fixtureWorkload{ref: ref}
-	template := obj
-	switch str(obj, "kind") {
-	case "Pod":
-	case "CronJob":
-		template = mapAt(obj, "spec", "jobTemplate", "spec", "template")
-	default:
-		template = mapAt(obj, "spec", "template")
-	}
-	w.pod = Pod{Namespace: str(obj, "metadata", "namespace"), Labels: map[string]string{}}
-	for k, v := range mapAt(template, "metadata", "labels") {
-		w.pod.Labels[k] = fmt.Sprint(v)
-	}
-	if str(obj, "kind") == "Job" {
-		// The Job controller labels its pods with the Job's name.
-		w.pod.Labels["batch.kubernetes.io/job-name"] = str(obj, "metadata", "name")
-		w.pod.Labels["job-name"] = str(obj, "metadata", "name")
-	}
-	containers, _ := mapAt(template, "spec")["containers"].([]any)
-	for _, c := range containers {
-		ports, _ := c.(map[string]any)["ports"].([]any)
-		for _, p := range ports {
-			pm := p.(map[string]any)
-			n, _ := pm["containerPort"].(float64)
-			proto, _ := pm["protocol"].(string)
-			if proto == "" {
-				proto = "TCP"
-			}
-			name, _ := pm["name"].(string)
-			w.pod.Ports = append(w.pod.Ports, NamedPort{Name: name, Port: int32(n), Protocol: proto})
-		}
-	}
-	w.config = mapAt(release, "networkPolicy")
-	if a := str(template, "metadata", "annotations", "helm-netpol.io/config"); a != "" {
-		var own map[string]any
-		if err := yaml.Unmarshal([]byte(a), &own); err != nil {
-			return w, fmt.Errorf("%s: config annotation: %w", ref, err)
-		}
-		w.config = merge(w.config, mapAt(own, "networkPolicy"))
-	}
-	return w, nil
+	pod, config, err := golden.Workload(ref, obj, release)
+	return fixtureWorkload{ref: ref, pod: pod, config: config}, err
 }
 
 // kubernetesRendering renders the fixture's config with engine kubernetes:
@@ -301,15 +263,15 @@ func render(f fixture, from, to string) ([][]byte, bool, error) {
 	dropped = switchEngine(release, from, to) || dropped
 	if to == "calico" {
 		// A kubernetes fixture may not name its engine (the default).
-		release = merge(release, map[string]any{"networkPolicy": map[string]any{"engine": "calico"}})
+		release = golden.Merge(release, map[string]any{"networkPolicy": map[string]any{"engine": "calico"}})
 	}
 	egress := false
 	for _, w := range f.workloads {
-		on, _ := mapAt(w.config, "egress")["enabled"].(bool)
+		on, _ := golden.MapAt(w.config, "egress")["enabled"].(bool)
 		egress = egress || on
 	}
 	if egress && to == "kubernetes" {
-		release = merge(release, map[string]any{"networkPolicy": map[string]any{"egress": map[string]any{"apiserver": map[string]any{"cidrs": []any{netip.PrefixFrom(netip.MustParseAddr(f.apiserverIP), netip.MustParseAddr(f.apiserverIP).BitLen()).String()}}}}})
+		release = golden.Merge(release, map[string]any{"networkPolicy": map[string]any{"egress": map[string]any{"apiserver": map[string]any{"cidrs": []any{netip.PrefixFrom(netip.MustParseAddr(f.apiserverIP), netip.MustParseAddr(f.apiserverIP).BitLen()).String()}}}}})
 	}
 	opts := transform.Options{Namespace: f.namespace}
 	if len(release) > 0 {
@@ -386,10 +348,10 @@ func rewriteAnnotations(obj map[string]any, from, to string, dropped *bool) erro
 // drops staged from the other rendering's config); that staged objects
 // enforce nothing is TestStagedNeverEnforces's.
 func enforced(obj map[string]any, doc []byte) ([]byte, error) {
-	if str(obj, "apiVersion") != "projectcalico.org/v3" {
+	if golden.Str(obj, "apiVersion") != "projectcalico.org/v3" {
 		return doc, nil
 	}
-	switch str(obj, "kind") {
+	switch golden.Str(obj, "kind") {
 	case "StagedNetworkPolicy":
 		obj["kind"] = "NetworkPolicy"
 	case "StagedKubernetesNetworkPolicy":
@@ -399,7 +361,7 @@ func enforced(obj map[string]any, doc []byte) ([]byte, error) {
 	}
 	if spec, ok := obj["spec"].(map[string]any); ok {
 		if action := spec["stagedAction"]; action != nil && action != "Set" {
-			return nil, fmt.Errorf("%s %s: stagedAction %v stages no policy to check", str(obj, "kind"), str(obj, "metadata", "name"), action)
+			return nil, fmt.Errorf("%s %s: stagedAction %v stages no policy to check", golden.Str(obj, "kind"), golden.Str(obj, "metadata", "name"), action)
 		}
 		delete(spec, "stagedAction")
 	}
@@ -727,7 +689,7 @@ func (c fixtureCheck) properties() {
 		{"networkPolicy.metrics", "metrics", "monitoring pod"},
 		{"networkPolicy.gate", "gate", "namespace pod"},
 	} {
-		from, set := mapAt(c.w.config, role.key)["from"].([]any)
+		from, set := golden.MapAt(c.w.config, role.key)["from"].([]any)
 		if set && len(from) > 0 && !(role.key == "metrics" && namesOnlyNamespace(from, "monitoring")) {
 			continue // narrowed to peers outside the catalogue
 		}
@@ -737,7 +699,7 @@ func (c fixtureCheck) properties() {
 			}
 		}
 	}
-	egress := mapAt(c.w.config, "egress")
+	egress := golden.MapAt(c.w.config, "egress")
 	profile, _ := egress["dnsProfile"].(string)
 	dnsNamespace, _ := egress["dnsNamespace"].(string)
 	if (profile == "" || profile == "kube-dns") && (dnsNamespace == "" || dnsNamespace == "kube-system") && len(c.roleRules("networkPolicy.egress.dns")) > 0 {
@@ -757,10 +719,10 @@ func (c fixtureCheck) properties() {
 func namesOnlyNamespace(from []any, ns string) bool {
 	for _, f := range from {
 		m, _ := f.(map[string]any)
-		if len(m) != 1 || len(mapAt(m, "namespaceSelector")) != 1 {
+		if len(m) != 1 || len(golden.MapAt(m, "namespaceSelector")) != 1 {
 			return false
 		}
-		if str(m, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == ns {
+		if golden.Str(m, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == ns {
 			return true
 		}
 	}
@@ -885,7 +847,7 @@ func (c fixtureCheck) findings() []string {
 		rows = append(rows, c.row("the kube-apiserver is unreachable", k))
 	}
 	// 5: node-local-dns with its profile.
-	if profile, _ := mapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
+	if profile, _ := golden.MapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
 		for _, peer := range []string{"node-local-dns", "kube-dns ClusterIP"} {
 			if k := (probeKey{Egress, peer, 53, "UDP"}); !c.verdict(k).Allowed {
 				rows = append(rows, c.row("5: node-local-dns is not allowed", k))
@@ -893,41 +855,6 @@ func (c fixtureCheck) findings() []string {
 		}
 	}
 	return rows
-}
-
-func str(m map[string]any, path ...string) string {
-	v := mapAt(m, path[:len(path)-1]...)[path[len(path)-1]]
-	s, _ := v.(string)
-	return s
-}
-
-func mapAt(m map[string]any, path ...string) map[string]any {
-	for _, p := range path {
-		next, _ := m[p].(map[string]any)
-		m = next
-	}
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
-
-// merge returns base overlaid with over, maps merged key by key.
-func merge(base, over map[string]any) map[string]any {
-	out := maps.Clone(base)
-	if out == nil {
-		out = map[string]any{}
-	}
-	for k, v := range over {
-		if vm, ok := v.(map[string]any); ok {
-			if bm, ok := out[k].(map[string]any); ok {
-				out[k] = merge(bm, vm)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // TestKubernetesFixturesAsCalico runs the same catalogue and cross-dialect
@@ -965,19 +892,4 @@ func TestKubernetesFixturesAsCalico(t *testing.T) {
 	}
 	t.Logf("properties checked: %v", checked)
 	t.Logf("calico vs kubernetes rendering, and issue 12 findings on Calico:\n%s%s", tableHeader, strings.Join(table, ""))
-}
-
-// unnamespaced is a helm-netpol.io/generated-for value without its namespace segment
-// (apps/v1/Deployment/ns/name -> apps/v1/Deployment/name), the key objects are filed by.
-func unnamespaced(ref string) string {
-	seg := strings.Split(ref, "/")
-	for k, s := range seg {
-		if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
-			if len(seg) == k+3 {
-				return strings.Join(append(seg[:k+1:k+1], seg[k+2]), "/")
-			}
-			break
-		}
-	}
-	return ref
 }

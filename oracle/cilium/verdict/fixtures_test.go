@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/helm-netpol/helm-netpol/oracle/probe"
+	"github.com/helm-netpol/helm-netpol/oracle/probe/golden"
 	"sigs.k8s.io/yaml"
 )
 
@@ -135,7 +136,7 @@ func loadFixture(dir string) (fixture, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, fmt.Errorf("input.yaml: %w", err)
 		}
-		objects[str(obj, "apiVersion")+"/"+str(obj, "kind")+"/"+str(obj, "metadata", "name")] = obj
+		objects[golden.Str(obj, "apiVersion")+"/"+golden.Str(obj, "kind")+"/"+golden.Str(obj, "metadata", "name")] = obj
 	}
 
 	seen := map[string]bool{}
@@ -152,9 +153,9 @@ func loadFixture(dir string) (fixture, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return f, err
 		}
-		ref := str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
-		w, ok := objects[unnamespaced(ref)]
-		if !ok || seen[ref] || !workloadKinds[str(w, "kind")] {
+		ref := golden.Str(obj, "metadata", "annotations", "helm-netpol.io/generated-for")
+		w, ok := objects[golden.Unnamespaced(ref)]
+		if !ok || seen[ref] || !workloadKinds[golden.Str(w, "kind")] {
 			continue // not generated, or for a release, or a rewritten chart policy
 		}
 		seen[ref] = true
@@ -166,7 +167,7 @@ func loadFixture(dir string) (fixture, error) {
 			fw.pod.Namespace = namespace
 		}
 		if fw.pod.Namespace == "" {
-			fw.pod.Namespace = str(obj, "metadata", "namespace")
+			fw.pod.Namespace = golden.Str(obj, "metadata", "namespace")
 		}
 		if fw.pod.Namespace == "" {
 			fw.pod.Namespace = defaultNamespace
@@ -177,47 +178,15 @@ func loadFixture(dir string) (fixture, error) {
 }
 
 func workloadOf(ref string, obj, release map[string]any) (fixtureWorkload, error) {
-	w := fixtureWorkload{ref: ref}
-	template := obj
-	switch str(obj, "kind") {
-	case "Pod":
-	case "CronJob":
-		template = mapAt(obj, "spec", "jobTemplate", "spec", "template")
-	default:
-		template = mapAt(obj, "spec", "template")
+	pod, config, err := golden.Workload(ref, obj, release)
+	w := fixtureWorkload{ref: ref, pod: pod, config: config}
+	for _, p := range pod.Ports {
+		w.ports = append(w.ports, declaredPort{int(p.Port), p.Protocol})
 	}
-	w.pod = Pod{Namespace: str(obj, "metadata", "namespace"), Labels: map[string]string{}}
-	for k, v := range mapAt(template, "metadata", "labels") {
-		w.pod.Labels[k] = fmt.Sprint(v)
-	}
-	if str(obj, "kind") == "Job" {
-		// The Job controller labels its pods with the Job's name (and
-		// controller-uid labels, which Cilium leaves out of identities).
-		w.pod.Labels["batch.kubernetes.io/job-name"] = str(obj, "metadata", "name")
-		w.pod.Labels["job-name"] = str(obj, "metadata", "name")
-	}
-	containers, _ := mapAt(template, "spec")["containers"].([]any)
-	for _, c := range containers {
-		ports, _ := c.(map[string]any)["ports"].([]any)
-		for _, p := range ports {
-			pm := p.(map[string]any)
-			n, _ := pm["containerPort"].(float64)
-			proto, _ := pm["protocol"].(string)
-			if proto == "" {
-				proto = "TCP"
-			}
-			w.ports = append(w.ports, declaredPort{int(n), proto})
-		}
-	}
-	w.config = mapAt(release, "networkPolicy")
-	if a := str(template, "metadata", "annotations", "helm-netpol.io/config"); a != "" {
-		var own map[string]any
-		if err := yaml.Unmarshal([]byte(a), &own); err != nil {
-			return w, fmt.Errorf("%s: config annotation: %w", ref, err)
-		}
-		w.config = merge(w.config, mapAt(own, "networkPolicy"))
-	}
-	return w, nil
+	// The probes name the workload by its labels alone, as they always have here: its
+	// declared ports are probed, not handed to Cilium to resolve named ports with.
+	w.pod.Ports = nil
+	return w, err
 }
 
 // peer is a catalogue entry.
@@ -463,7 +432,7 @@ func (c fixtureCheck) properties() {
 		{"networkPolicy.metrics", "metrics", "monitoring pod"},
 		{"networkPolicy.gate", "gate", "namespace pod"},
 	} {
-		from, set := mapAt(c.w.config, role.key)["from"].([]any)
+		from, set := golden.MapAt(c.w.config, role.key)["from"].([]any)
 		if set && len(from) > 0 && !(role.key == "metrics" && namesOnlyNamespace(from, "monitoring")) {
 			continue // narrowed to peers outside the catalogue
 		}
@@ -473,7 +442,7 @@ func (c fixtureCheck) properties() {
 			}
 		}
 	}
-	egress := mapAt(c.w.config, "egress")
+	egress := golden.MapAt(c.w.config, "egress")
 	profile, _ := egress["dnsProfile"].(string)
 	dnsNamespace, _ := egress["dnsNamespace"].(string)
 	if (profile == "" || profile == "kube-dns" || profile == "node-local-dns") && (dnsNamespace == "" || dnsNamespace == "kube-system") {
@@ -497,10 +466,10 @@ func (c fixtureCheck) properties() {
 func namesOnlyNamespace(from []any, ns string) bool {
 	for _, f := range from {
 		m, _ := f.(map[string]any)
-		if len(m) != 1 || len(mapAt(m, "namespaceSelector")) != 1 {
+		if len(m) != 1 || len(golden.MapAt(m, "namespaceSelector")) != 1 {
 			return false
 		}
-		if str(m, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == ns {
+		if golden.Str(m, "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name") == ns {
 			return true
 		}
 	}
@@ -592,7 +561,7 @@ func (c fixtureCheck) findings() []string {
 		}
 	}
 	// 5: node-local-dns answers on a host address.
-	if profile, _ := mapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
+	if profile, _ := golden.MapAt(c.w.config, "egress")["dnsProfile"].(string); profile == "node-local-dns" {
 		if k := (probeKey{Egress, "node-local-dns", 53, "UDP"}); !c.verdict(k).Allowed {
 			if byCNPKind(c.verdict(k), "CiliumNetworkPolicy") {
 				c.errorf("defect 5 (fixed): %s %s %d/%s is denied: a CiliumNetworkPolicy reaches node-local DNS as the host: %s", k.dir, k.peer, k.port, k.proto, c.verdict(k).Reason)
@@ -613,59 +582,9 @@ func (c fixtureCheck) findings() []string {
 
 var discard = slog.New(slog.DiscardHandler)
 
-func str(m map[string]any, path ...string) string {
-	v := mapAt(m, path[:len(path)-1]...)[path[len(path)-1]]
-	s, _ := v.(string)
-	return s
-}
-
-func mapAt(m map[string]any, path ...string) map[string]any {
-	for _, p := range path {
-		next, _ := m[p].(map[string]any)
-		m = next
-	}
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
-
-// merge returns base overlaid with over, maps merged key by key.
-func merge(base, over map[string]any) map[string]any {
-	out := maps.Clone(base)
-	if out == nil {
-		out = map[string]any{}
-	}
-	for k, v := range over {
-		if vm, ok := v.(map[string]any); ok {
-			if bm, ok := out[k].(map[string]any); ok {
-				out[k] = merge(bm, vm)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
-}
-
 // byCNPKind tells whether a policy of the kind selects the workload for the verdict.
 func byCNPKind(r result, kind string) bool {
 	return slices.ContainsFunc(r.selecting, func(s string) bool { return strings.HasPrefix(s, kind+" ") })
-}
-
-// unnamespaced is a helm-netpol.io/generated-for value without its namespace segment
-// (apps/v1/Deployment/ns/name -> apps/v1/Deployment/name), the key objects are filed by.
-func unnamespaced(ref string) string {
-	seg := strings.Split(ref, "/")
-	for k, s := range seg {
-		if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
-			if len(seg) == k+3 {
-				return strings.Join(append(seg[:k+1:k+1], seg[k+2]), "/")
-			}
-			break
-		}
-	}
-	return ref
 }
 
 // TestHookOverlapUnion: a helm test Pod that a Deployment's allowlist selects too gets the
