@@ -214,12 +214,9 @@ func calicoNamespaceLabels(e *endpoint) map[string]string {
 
 // calicoRule tells whether a Calico rule matches the probe.
 func (p *probe) calicoRule(o *engine.Object, r *engine.Rule) match {
-	ports := p.portMatches(r.Ports)
-	if !ports.yes && !ports.unknown {
-		return no
-	}
-	if len(r.Unsupported) > 0 {
-		return unsupported(o, r)
+	ports, open := p.rulePorts(o, r)
+	if !open {
+		return ports
 	}
 	family := yes
 	if r.IPVersion != 0 {

@@ -203,12 +203,9 @@ func (p *probe) l7(r *engine.Rule) string {
 
 // ciliumRule tells whether a CiliumNetworkPolicy rule matches the probe.
 func (p *probe) ciliumRule(o *engine.Object, r *engine.Rule) match {
-	ports := p.portMatches(r.Ports)
-	if !ports.yes && !ports.unknown {
-		return no
-	}
-	if len(r.Unsupported) > 0 {
-		return unsupported(o, r)
+	ports, open := p.rulePorts(o, r)
+	if !open {
+		return ports
 	}
 	peers := no
 	if r.AnyPeer {

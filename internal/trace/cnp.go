@@ -113,12 +113,9 @@ func (p *probe) cnpSubject(o *engine.Object) match {
 
 // cnpRule tells whether a ClusterNetworkPolicy rule matches the probe.
 func (p *probe) cnpRule(o *engine.Object, r *engine.Rule) match {
-	ports := p.portMatches(r.Ports)
-	if !ports.yes && !ports.unknown {
-		return no
-	}
-	if len(r.Unsupported) > 0 {
-		return unsupported(o, r)
+	ports, open := p.rulePorts(o, r)
+	if !open {
+		return ports
 	}
 	peers := no
 	for _, peer := range r.Peers {

@@ -91,12 +91,9 @@ func (p *probe) k8sSelecting() ([]*engine.Object, match) {
 
 // k8sRule tells whether a NetworkPolicy rule matches the probe, on a plugin.
 func (p *probe) k8sRule(o *engine.Object, r *engine.Rule, cni CNI) match {
-	ports := p.portMatches(r.Ports)
-	if !ports.yes && !ports.unknown {
-		return no
-	}
-	if len(r.Unsupported) > 0 {
-		return unsupported(o, r)
+	ports, open := p.rulePorts(o, r)
+	if !open {
+		return ports
 	}
 	peers := no
 	if r.AnyPeer {

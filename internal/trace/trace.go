@@ -383,6 +383,21 @@ func (c *Cluster) selects(s *metav1.LabelSelector, l map[string]string) match {
 	return no
 }
 
+// rulePorts is where a rule's evaluation starts in every dialect: do its ports take the
+// probe's, and can trace read the rest of the rule? open is false when that settles the
+// rule, and m says how: it does not match, or it is unsupported. Else m is the ports'
+// match, which the rest of the rule is to be taken with.
+func (p *probe) rulePorts(o *engine.Object, r *engine.Rule) (m match, open bool) {
+	m = p.portMatches(r.Ports)
+	switch {
+	case !m.yes && !m.unknown:
+		return no, false
+	case len(r.Unsupported) > 0:
+		return unsupported(o, r), false
+	}
+	return m, true
+}
+
 // portMatches tells whether a rule's ports take the probe's port and protocol. A named port
 // is resolved on the destination's declared ports: the workload's on ingress, the peer's
 // on egress (a peer that is no pod has no named ports).
