@@ -68,21 +68,7 @@ func (p *probe) ciliumTier() result {
 // stream's order. The match is unknown, and the policies nil, when one policy's selection
 // or content cannot be evaluated.
 func (p *probe) ciliumSelected() ([]*engine.Object, match) {
-	var selected []*engine.Object
-	for _, o := range p.c.Objects {
-		m := p.ciliumPolicySelects(o)
-		if m.unknown {
-			return nil, m
-		}
-		if !m.yes {
-			continue
-		}
-		if len(o.Unsupported) > 0 {
-			return nil, objectUnsupported(o)
-		}
-		selected = append(selected, o)
-	}
-	return selected, no
+	return p.selecting(p.ciliumPolicySelects)
 }
 
 // ciliumPolicySelects tells whether a policy applies to the pod: a NetworkPolicy that

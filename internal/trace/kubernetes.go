@@ -69,24 +69,12 @@ func (p *probe) k8sUnion(selected []*engine.Object, cni CNI) result {
 // k8sSelecting returns the NetworkPolicies that select the workload's pod and isolate it
 // for the probe's direction.
 func (p *probe) k8sSelecting() ([]*engine.Object, match) {
-	var out []*engine.Object
-	for _, o := range p.c.Objects {
+	return p.selecting(func(o *engine.Object) match {
 		if o.Dialect != config.EngineKubernetes || o.Staged || !o.Isolates(p.dir) || p.c.ns(o.Namespace) != p.workload.namespace {
-			continue
+			return no
 		}
-		m := p.c.selects(o.Subject.Pods, p.workload.labels)
-		if m.unknown {
-			return nil, m
-		}
-		if !m.yes {
-			continue
-		}
-		if len(o.Unsupported) > 0 {
-			return nil, objectUnsupported(o)
-		}
-		out = append(out, o)
-	}
-	return out, no
+		return p.c.selects(o.Subject.Pods, p.workload.labels)
+	})
 }
 
 // k8sRule tells whether a NetworkPolicy rule matches the probe, on a plugin.

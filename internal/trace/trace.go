@@ -383,6 +383,27 @@ func (c *Cluster) selects(s *metav1.LabelSelector, l map[string]string) match {
 	return no
 }
 
+// selecting returns the objects that selects says select the workload's pod. An object of
+// which it cannot tell, or a selecting one with a part trace cannot read, settles the
+// probe instead: the match says how.
+func (p *probe) selecting(selects func(o *engine.Object) match) ([]*engine.Object, match) {
+	var out []*engine.Object
+	for _, o := range p.c.Objects {
+		m := selects(o)
+		if m.unknown {
+			return nil, m
+		}
+		if !m.yes {
+			continue
+		}
+		if len(o.Unsupported) > 0 {
+			return nil, objectUnsupported(o)
+		}
+		out = append(out, o)
+	}
+	return out, no
+}
+
 // rulePorts is where a rule's evaluation starts in every dialect: do its ports take the
 // probe's, and can trace read the rest of the rule? open is false when that settles the
 // rule, and m says how: it does not match, or it is unsupported. Else m is the ports'
