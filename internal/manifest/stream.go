@@ -546,20 +546,31 @@ func checkHeadKeys(root *yaml.Node, firstLine int) error {
 		if m == nil || m.Kind != yaml.MappingNode {
 			continue
 		}
-		seen := make(map[string]*yaml.Node, len(m.Content)/2)
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			k := m.Content[i]
-			if k.Kind != yaml.ScalarNode {
-				continue
-			}
-			if first, dup := seen[k.Value]; dup {
-				errs = append(errs, fmt.Errorf("malformed YAML: line %d: key %q appears twice (first on line %d): Kubernetes would take the last value, so remove one", firstLine+k.Line-1, k.Value, firstLine+first.Line-1))
-				continue
-			}
-			seen[k.Value] = k
-		}
+		errs = append(errs, duplicateKeys(m, firstLine)...)
 	}
 	return errors.Join(errs...)
+}
+
+// duplicateKeys reports every key of mapping m that is there a second time. firstLine is
+// the stream's line of the document's first line.
+func duplicateKeys(m *yaml.Node, firstLine int) []error {
+	if len(m.Content) <= 2 {
+		return nil
+	}
+	var errs []error
+	seen := make(map[string]*yaml.Node, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Kind != yaml.ScalarNode {
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			errs = append(errs, fmt.Errorf("malformed YAML: line %d: key %q appears twice (first on line %d): Kubernetes would take the last value, so remove one", firstLine+k.Line-1, k.Value, firstLine+first.Line-1))
+			continue
+		}
+		seen[k.Value] = k
+	}
+	return errs
 }
 
 // checkDuplicateKeys refuses a mapping that has a key twice. Kubernetes' YAML reader takes
@@ -569,19 +580,8 @@ func checkDuplicateKeys(n *yaml.Node, firstLine int) error {
 	var errs []error
 	var walk func(*yaml.Node)
 	walk = func(y *yaml.Node) {
-		if y.Kind == yaml.MappingNode && len(y.Content) > 2 {
-			seen := make(map[string]*yaml.Node, len(y.Content)/2)
-			for i := 0; i+1 < len(y.Content); i += 2 {
-				k := y.Content[i]
-				if k.Kind != yaml.ScalarNode {
-					continue
-				}
-				if first, dup := seen[k.Value]; dup {
-					errs = append(errs, fmt.Errorf("malformed YAML: line %d: key %q appears twice (first on line %d): Kubernetes would take the last value, so remove one", firstLine+k.Line-1, k.Value, firstLine+first.Line-1))
-					continue
-				}
-				seen[k.Value] = k
-			}
+		if y.Kind == yaml.MappingNode {
+			errs = append(errs, duplicateKeys(y, firstLine)...)
 		}
 		for _, c := range y.Content {
 			walk(c)
