@@ -113,17 +113,20 @@ func parsedTree(obj any) (*yaml.RNode, error) {
 // decodes the JSON with the YAML parser of go.yaml.in/yaml/v2 (which is how each number
 // gets its Go type), and encodes the result with that library. The YAML parser is most of
 // the cost of a render. Where the JSON is ASCII without DEL (the parser reads some other
-// characters as line breaks, and refuses others), its numbers are integers, and no key
-// comes near the parser's limit of 1024 characters, encoding/json decodes the same values:
-// the same strings, booleans, nulls, lists and maps, and each number as the int (or int64)
-// the parser makes of it. Any other JSON goes the long way.
+// characters as line breaks, and refuses others) and without \u escapes, its numbers are
+// integers, and no key comes near the parser's limit of 1024 characters, encoding/json
+// decodes the same values: the same strings, booleans, nulls, lists and maps, and each
+// number as the int (or int64) the parser makes of it. Any other JSON goes the long way.
+// (A key's length is measured on its JSON written again, which is its length in the JSON
+// only where it has no \u escape: encoding/json writes an invalid byte as \ufffd, six
+// characters, and U+FFFD itself as one.)
 func marshalYAML(obj any) ([]byte, error) {
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling into JSON: %w", err)
 	}
-	for _, c := range j {
-		if c >= 0x7f {
+	for i, c := range j {
+		if c >= 0x7f || c == '\\' && i+1 < len(j) && j[i+1] == 'u' {
 			return sigsyaml.JSONToYAML(j)
 		}
 	}
