@@ -4,6 +4,9 @@
 package main
 
 import (
+	// Its init asks for huge pages before the large dependencies' inits fill the heap.
+	_ "github.com/helm-netpol/helm-netpol/internal/hugeheap"
+
 	"errors"
 	"flag"
 	"fmt"

@@ -18,6 +18,7 @@ const module = "github.com/helm-netpol/helm-netpol"
 // stages ranks the product's packages in the order data flows through them. A package may
 // import only packages of a lower rank: no stage calls a later one.
 var stages = map[string]int{
+	"internal/hugeheap":                    0, // imported by the command first, for its init
 	"internal/findings":                    0,
 	"internal/yamlfast":                    0,
 	"internal/manifest":                    1,

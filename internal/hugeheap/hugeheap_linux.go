@@ -1,0 +1,70 @@
+package hugeheap
+
+import (
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+const (
+	block    = 64 << 20 // what is advised past the heap of the inits so far
+	hugePage = 2 << 20
+	// chunk is the unit in which the Go runtime maps heap (pallocChunkBytes): the mapping
+	// that holds the block ends on a chunk boundary.
+	chunk = 4 << 20
+)
+
+func init() {
+	if !wanted() {
+		return
+	}
+	lo, hi := reserve()
+	if hi > lo {
+		syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, syscall.MADV_HUGEPAGE) // advice: an error changes nothing
+	}
+}
+
+// wanted says whether the kernel gives huge pages to memory that asks for them and the
+// user has not turned them off for the Go heap. It uses package syscall alone, whose init
+// comes early: os and strings would have this one wait for the large dependencies'.
+func wanted() bool {
+	if godebug, _ := syscall.Getenv("GODEBUG"); contains(godebug, "disablethp=1") {
+		return false
+	}
+	fd, err := syscall.Open("/sys/kernel/mm/transparent_hugepage/enabled", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer syscall.Close(fd)
+	var buf [64]byte
+	n, err := syscall.Read(fd, buf[:])
+	return err == nil && contains(string(buf[:max(n, 0)]), "[madvise]")
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// reserve maps block bytes of heap and gives them back to the heap's free pages, and
+// returns the range to advise: from the huge page that holds the heap of the inits so far
+// to the end of the mapping that holds the block. A huge page already partly touched stays
+// in small pages; the advice is for the untouched ones.
+func reserve() (lo, hi uintptr) {
+	probe := uintptr(unsafe.Pointer(new([64]byte)))
+	b := make([]byte, block)
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	b = nil
+	runtime.GC()
+	lo = probe &^ (hugePage - 1)
+	hi = (start + block + chunk - 1) &^ (chunk - 1)
+	if probe > start || start-probe > block {
+		// The block is not right above the heap of the inits: advise the block alone.
+		lo = start &^ (hugePage - 1)
+	}
+	return lo, hi
+}
