@@ -100,7 +100,8 @@ if [ -n "$binary" ]; then
 	what="$binary"
 else
 	log "helm-netpol: go build -> .bin/helm-netpol"
-	(cd "$root" && go build -o "$work/helm-netpol" .)
+	# Built as every release archive, the plugin and the image build it: static.
+	(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/helm-netpol" .)
 	mv -f "$work/helm-netpol" "$bin/helm-netpol"
 	hn="$bin/helm-netpol"
 	what="the working tree at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -285,17 +286,23 @@ helm3="$bin/helm3"
 echo
 echo "Against Helm: helm template of each render (the pinned Helm 3), and one post-render of the same text; medians of $runs runs."
 echo
-echo "| render | size | helm template | helm-netpol | helm-netpol / Helm |"
-echo "|---|---|---|---|---|"
+# The floor: internal/floor links kyaml's kio, on which helm-netpol is built, and nothing
+# else, and exits. No post-renderer built on kyaml starts faster; where the floor alone
+# takes more than 10 % of Helm's time, that target is out of reach for the render.
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/floor-bin" ./internal/floor)
+echo "| render | size | helm template | helm-netpol | helm-netpol / Helm | floor / Helm |"
+echo "|---|---|---|---|---|---|"
 # The start of the command alone (helm-netpol version: the Go runtime and the
-# initialisation of the packages it links, then exit) is the floor of every post-render.
+# initialisation of the packages it links, then exit) is part of every post-render.
 : >"$work/start"
-worst=0
+: >"$work/floor.all"
+worst=0 worst_reachable=0 unreachable=
 for f in "$corpus"/*.yaml; do
 	name=$(basename "$f" .yaml)
 	chart_of "$f" "$work/chart-$name"
 	: >"$work/helm.$name"
 	: >"$work/hn.$name"
+	: >"$work/floor.$name"
 	"$helm3" template rel "$work/chart-$name" >/dev/null 2>"$work/err" || { log "helm template of $name failed: $(head -3 "$work/err")"; exit 1; }
 	"$hn" --config "$work/config.yaml" <"$f" >/dev/null 2>"$work/err" || { log "helm-netpol failed on $name: $(grep -v ': warning: ' "$work/err" | head -3)"; exit 1; }
 	for ((r = 0; r < runs; r++)); do
@@ -309,15 +316,28 @@ for f in "$corpus"/*.yaml; do
 		t0=$EPOCHREALTIME
 		"$hn" version >/dev/null 2>&1
 		t1=$EPOCHREALTIME
+		"$work/floor-bin"
+		t2=$EPOCHREALTIME
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/start"
+		awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/floor.$name"
 	done
 	h=$(median "$work/helm.$name" 1)
 	n=$(median "$work/hn.$name" 1)
 	share=$(awk -v h="$h" -v n="$n" 'BEGIN { printf "%.1f", 100 * n / h }')
-	awk -v f="$name" -v b="$(stat -c %s "$f")" -v h="$h" -v n="$n" -v s="$share" \
-		'BEGIN { printf "| %s | %.1f kB | %.1f ms | %.1f ms | %s %% |\n", f, b / 1000, h * 1000, n * 1000, s }'
+	floor=$(awk -v h="$h" -v n="$(median "$work/floor.$name" 1)" 'BEGIN { printf "%.1f", 100 * n / h }')
+	cat "$work/floor.$name" >>"$work/floor.all"
+	awk -v f="$name" -v b="$(stat -c %s "$f")" -v h="$h" -v n="$n" -v s="$share" -v fl="$floor" \
+		'BEGIN { printf "| %s | %.1f kB | %.1f ms | %.1f ms | %s %% | %s %% |\n", f, b / 1000, h * 1000, n * 1000, s, fl }'
 	worst=$(awk -v a="$worst" -v b="$share" 'BEGIN { print (b > a ? b : a) }')
+	if awk -v fl="$floor" 'BEGIN { exit !(fl > 10) }'; then
+		unreachable+=" $name ($floor %)"
+	else
+		worst_reachable=$(awk -v a="$worst_reachable" -v b="$share" 'BEGIN { print (b > a ? b : a) }')
+	fi
 done
 echo
-awk -v s="$(median "$work/start" 1)" 'BEGIN { printf "The start of helm-netpol alone (helm-netpol version, median of all runs above): %.1f ms.\n\n", s * 1000 }'
+awk -v s="$(median "$work/start" 1)" -v f="$(median "$work/floor.all" 1)" \
+	'BEGIN { printf "The start of helm-netpol alone (helm-netpol version, median of all runs above): %.1f ms; the floor (internal/floor, kyaml'"'"'s kio alone): %.1f ms.\n\n", s * 1000, f * 1000 }'
 verdict "every render: helm-netpol at most 10 % of Helm's own time (worst $worst %)" "$worst <= 10"
+verdict "every render where the floor leaves room: helm-netpol at most 10 % of Helm's own time (worst $worst_reachable %)" "$worst_reachable <= 10"
+[ -z "$unreachable" ] || echo "- out of reach: the floor alone takes more than 10 % of Helm's time on:$unreachable"

@@ -38,6 +38,7 @@ var stages = map[string]int{
 	"transform":                            11,
 	"internal/argocd":                      11, // the Argo CD plugin: runs the binary, imports no stage
 	"":                                     12, // the command
+	"internal/floor":                       12, // a command for scripts/bench.sh: links kio alone
 }
 
 // packageImports returns the module's own packages that the Go files (tests included) of
