@@ -176,7 +176,7 @@ func TestReadInput(t *testing.T) {
 // lifted once a collection finds the live heap above liftAt of it.
 func TestSoftMemoryLimit(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	const limit = 256 << 20
+	limit := int64(256 << 20)
 	runtime.GC()
 	softMemoryLimit(limit, -1)
 	collect := func() {
@@ -189,7 +189,7 @@ func TestSoftMemoryLimit(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Fatalf("the limit is %d with a small live heap; want it kept at %d", got, limit)
 	}
-	big := make([]byte, limit*9/10+(16<<20)) // above liftAt of the limit
+	big := make([]byte, int(liftAt*float64(limit))+(8<<20)) // above liftAt of the limit
 	for deadline := time.Now().Add(time.Minute); debug.SetMemoryLimit(-1) != math.MaxInt64; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the limit is still %d with %d bytes live", debug.SetMemoryLimit(-1), len(big))
