@@ -336,6 +336,9 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 	if o.collector == collectorTuned {
 		grown = collectLate()
 	}
+	if f, ok := stdin.(*os.File); ok {
+		widenPipe(f)
+	}
 	input, err := readInput(stdin, grown)
 	if err != nil {
 		return errors.Join(configErr, fmt.Errorf("helm-netpol: stdin: %v", err))

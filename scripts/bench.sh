@@ -25,12 +25,16 @@
 # chart whose templates are that render's text with its `{{` escaped, split into files
 # under Helm's 5 MiB file limit: a lower bound of what Helm spends producing the render.
 # helm-netpol's time is one post-render of the same text with the release-wide config.
+# Both are timed as Helm runs a post-renderer (internal/postrendertime, which uses Helm's
+# own postrender package), and so are helm-netpol's start alone and the floor (a program
+# that links kyaml's kio alone; internal/floor).
 #
-# Usage: scripts/bench.sh [-n RUNS] [-t SECONDS] [-b BINARY]
+# Usage: scripts/bench.sh [-n RUNS] [-t SECONDS] [-b BINARY] [-H]
 #   -n RUNS     timed runs of each tool on each stream (default 5)
 #   -t SECONDS  a helm-netpol run that takes longer is stopped, its stream reported as
 #               timed out (default 300); a stream that takes over a minute is timed once
 #   -b BINARY   measure this helm-netpol instead of building the working tree
+#   -H          only the comparison with Helm
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,14 +46,15 @@ YQ_VERSION=v4.54.3
 YQ_MODULE=github.com/mikefarah/yq/v4
 
 log() { printf 'bench.sh: %s\n' "$*" >&2; }
-usage() { echo "usage: scripts/bench.sh [-n RUNS] [-t SECONDS] [-b BINARY]" >&2; exit 2; }
+usage() { echo "usage: scripts/bench.sh [-n RUNS] [-t SECONDS] [-b BINARY] [-H]" >&2; exit 2; }
 
-runs=5 limit=300 binary=
-while getopts n:t:b: opt; do
+runs=5 limit=300 binary= helm_only=
+while getopts n:t:b:H opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	t) limit=$OPTARG ;;
 	b) binary=$OPTARG ;;
+	H) helm_only=1 ;;
 	*) usage ;;
 	esac
 done
@@ -110,6 +115,7 @@ fi
 
 printf 'networkPolicy: {enabled: true, keepExisting: true}\n' >"$work/config.yaml"
 
+if [ -z "$helm_only" ]; then
 # rename I FILE: one copy of a render as release relI in namespace nsI. In the corpus the
 # word `rel` is only ever the release (names, app.kubernetes.io/instance, release labels)
 # and `ns` only the namespace (namespace fields, Service DNS names, PromQL matchers), but
@@ -270,6 +276,7 @@ linear() {
 }
 linear dense 1MB 50MB
 linear mixed 10MB 50MB
+fi
 
 # Against Helm's own time, on every real render. chart_of RENDER DIR: a chart in DIR whose
 # templates are RENDER's documents, `{{` escaped, in files under 4 MB each.
@@ -284,12 +291,18 @@ chart_of() {
 helm3="$bin/helm3"
 "$root/scripts/tools.sh" helm3 >&2 || { log "scripts/tools.sh helm3 failed"; exit 1; }
 echo
-echo "Against Helm: helm template of each render (the pinned Helm 3), and one post-render of the same text; medians of $runs runs."
+echo "Against Helm: helm template of each render (the pinned Helm 3), and one post-render of the same text, each run as Helm runs a post-renderer; medians of $runs runs."
 echo
 # The floor: internal/floor links kyaml's kio, on which helm-netpol is built, and nothing
 # else, and exits. No post-renderer built on kyaml starts faster; where the floor alone
 # takes more than 10 % of Helm's time, that target is out of reach for the render.
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/floor-bin" ./internal/floor)
+# Every program here is timed as Helm starts a post-renderer (internal/postrendertime:
+# Helm's own postrender package, stdin a pipe fed from memory, stdout read into memory);
+# a shell's fork and a process substitution would add time of their own. Helm gets no
+# render on stdin.
+(cd "$root" && go build -o "$work/postrendertime" ./internal/postrendertime)
+timed() { "$work/postrendertime" 1 "$@"; }
 echo "| render | size | helm template | helm-netpol | helm-netpol / Helm | floor / Helm |"
 echo "|---|---|---|---|---|---|"
 # The start of the command alone (helm-netpol version: the Go runtime and the
@@ -306,20 +319,10 @@ for f in "$corpus"/*.yaml; do
 	"$helm3" template rel "$work/chart-$name" >/dev/null 2>"$work/err" || { log "helm template of $name failed: $(head -3 "$work/err")"; exit 1; }
 	"$hn" --config "$work/config.yaml" <"$f" >/dev/null 2>"$work/err" || { log "helm-netpol failed on $name: $(grep -v ': warning: ' "$work/err" | head -3)"; exit 1; }
 	for ((r = 0; r < runs; r++)); do
-		t0=$EPOCHREALTIME
-		"$helm3" template rel "$work/chart-$name" >/dev/null 2>&1
-		t1=$EPOCHREALTIME
-		"$hn" --config "$work/config.yaml" < <(cat "$f") >/dev/null 2>&1
-		t2=$EPOCHREALTIME
-		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/helm.$name"
-		awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/hn.$name"
-		t0=$EPOCHREALTIME
-		"$hn" version >/dev/null 2>&1
-		t1=$EPOCHREALTIME
-		"$work/floor-bin"
-		t2=$EPOCHREALTIME
-		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/start"
-		awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.6f\n", b - a }' >>"$work/floor.$name"
+		timed /dev/null "$helm3" template rel "$work/chart-$name" >>"$work/helm.$name"
+		timed "$f" "$hn" --config "$work/config.yaml" >>"$work/hn.$name"
+		timed "$f" "$hn" version >>"$work/start"
+		timed "$f" "$work/floor-bin" >>"$work/floor.$name"
 	done
 	h=$(median "$work/helm.$name" 1)
 	n=$(median "$work/hn.$name" 1)

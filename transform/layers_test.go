@@ -39,6 +39,7 @@ var stages = map[string]int{
 	"internal/argocd":                      11, // the Argo CD plugin: runs the binary, imports no stage
 	"":                                     12, // the command
 	"internal/floor":                       12, // a command for scripts/bench.sh: links kio alone
+	"internal/postrendertime":              12, // a command for scripts/bench.sh: times a post-renderer as Helm runs it
 }
 
 // packageImports returns the module's own packages that the Go files (tests included) of
