@@ -16,6 +16,11 @@
 // mode there is nothing to ask, in "never" nothing to get, and GODEBUG=disablethp=1
 // says the user wants none: it does nothing then.
 //
+// The collection costs about 4 ms, more than huge pages save a chart of a few kB. So the
+// init first looks at stdin, and reserves only when at least 64 KiB wait there: a file
+// that large, or a pipe's whole buffer, which Helm has filled by the time the init runs.
+// A small chart, `helm-netpol version` and the other commands pay nothing.
+//
 // Go runs the inits in the order of the packages' paths, each once its imports' have run.
 // This package imports runtime and syscall alone, so its init runs among the first,
 // before the large dependencies' inits fill the heap. The command imports it for that
@@ -24,6 +29,6 @@
 // Measured on a virtual machine of 2 cores (medians of 15 runs, docs/performance.md has
 // the figures of scripts/bench.sh): a post-render of kube-prometheus-stack's 5 MB render
 // went from 69 to 35 ms, of kyverno's 3.6 MB from 56 to 31 ms, of argo-cd's 2 MB from 46
-// to 29 ms; a small chart's, where the reservation's collection costs about what the huge
-// pages save, from 22 to 23 ms.
+// to 29 ms. On a small chart the reservation cost about what the huge pages saved (22
+// against 23 ms), hence the look at stdin.
 package hugeheap

@@ -3,20 +3,80 @@ package hugeheap
 import (
 	"bufio"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
 )
 
-// TestHeapAdvised requires that a large allocation after the init lies, from its first
-// byte to its last, in memory advised for huge pages (VmFlags "hg" in /proc/self/smaps),
-// where the kernel's mode asks for advice. Small objects may still fill free slots of the
-// spans the inits left, below the advised range.
+// TestHeapAdvised runs this test binary again with minInput bytes on stdin, from a file
+// and from a pipe, and with one byte less: in the first two the init must have advised
+// huge pages for the heap, in the last not. The child checks that a large allocation
+// lies, from its first byte to its last, in memory advised for huge pages (VmFlags "hg"
+// in /proc/self/smaps) or not. (Small objects may still fill free slots of the spans the
+// inits left, below the advised range.)
 func TestHeapAdvised(t *testing.T) {
 	if !wanted() {
 		t.Skip("transparent huge pages are not in madvise mode on this machine, or GODEBUG=disablethp=1: the init asks nothing")
 	}
+	if want := os.Getenv("HUGEHEAP_WANT"); want != "" {
+		checkAdvised(t, want == "advised")
+		return
+	}
+	for _, c := range []struct {
+		name string
+		size int
+		pipe bool
+		want string
+	}{
+		{"a file of minInput bytes", minInput, false, "advised"},
+		{"a pipe holding minInput bytes", minInput, true, "advised"},
+		{"a file of one byte less", minInput - 1, false, "not advised"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stdin := input(t, c.size, c.pipe)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHeapAdvised$", "-test.v")
+			cmd.Stdin = stdin
+			cmd.Env = append(os.Environ(), "HUGEHEAP_WANT="+c.want)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("the heap should be %s: %v\n%s", c.want, err, out)
+			}
+		})
+	}
+}
+
+// input returns a file, or the reading end of a pipe, holding size bytes.
+func input(t *testing.T, size int, pipe bool) *os.File {
+	t.Helper()
+	data := make([]byte, size)
+	if !pipe {
+		name := filepath.Join(t.TempDir(), "input")
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if _, err := w.Write(data); err != nil { // a pipe's buffer holds 64 KiB: no reader needed
+		t.Fatal(err)
+	}
+	w.Close()
+	return r
+}
+
+func checkAdvised(t *testing.T, advised bool) {
 	for _, size := range []int{1 << 20, 8 << 20, 32 << 20} {
 		b := make([]byte, size)
 		for i := 0; i < len(b); i += 4096 {
@@ -25,8 +85,8 @@ func TestHeapAdvised(t *testing.T) {
 		first := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 		for _, addr := range []uintptr{first, first + uintptr(size) - 1} {
 			flags, hugeKB := mapping(t, addr)
-			if !strings.Contains(" "+flags+" ", " hg ") {
-				t.Errorf("a %d-byte allocation at %#x is in a mapping without huge page advice (VmFlags: %s)", size, first, flags)
+			if got := strings.Contains(" "+flags+" ", " hg "); got != advised {
+				t.Errorf("a %d-byte allocation at %#x: huge page advice %v, want %v (VmFlags: %s)", size, first, got, advised, flags)
 			}
 			t.Logf("%d bytes, byte at %#x: VmFlags %s; AnonHugePages of its mapping %d kB", size, addr, flags, hugeKB)
 		}
