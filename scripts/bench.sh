@@ -115,6 +115,14 @@ fi
 
 printf 'networkPolicy: {enabled: true, keepExisting: true}\n' >"$work/config.yaml"
 
+# median FILE COLUMN
+median() {
+	sort -g -k"$2,$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# verdict TEXT CONDITION: prints whether a target is met.
+verdict() { if awk "BEGIN { exit !($2) }"; then echo "- met: $1"; else echo "- NOT met: $1"; fi; }
+
 if [ -z "$helm_only" ]; then
 # rename I FILE: one copy of a render as release relI in namespace nsI. In the corpus the
 # word `rel` is only ever the release (names, app.kubernetes.io/instance, release labels)
@@ -175,11 +183,6 @@ measure() {
 	[ "$rc" != 124 ] || return 124
 	[ "$rc" = 0 ] || { log "$tool failed on the $s stream (exit $rc):"; grep -v ': warning: ' "$work/err" | head -20 >&2; exit 1; }
 	awk -v a="$t0" -v b="$t1" -v k="$kib" -v u="$user" -v s="$sys" 'BEGIN { printf "%.6f %d %.2f\n", b - a, k, u + s }' >>"$work/$tool.$s"
-}
-
-# median FILE COLUMN
-median() {
-	sort -g -k"$2,$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # Check every stream once (this also warms the page cache), then time the tools on it,
@@ -245,7 +248,6 @@ for s in "${streams[@]}"; do row "$s"; done
 # The targets of the performance issue, each with what was measured.
 echo
 echo "Targets:"
-verdict() { if awk "BEGIN { exit !($2) }"; then echo "- met: $1"; else echo "- NOT met: $1"; fi; }
 med() { median "$work/$1.$2" "${3:-1}"; }
 for s in mixed-10MB dense-10MB; do
 	want=0.4
