@@ -336,8 +336,10 @@ func process(cmd string, o *cliOptions, stdin io.Reader, stdout, stderr io.Write
 	if o.collector == collectorTuned {
 		grown = collectLate()
 	}
-	if f, ok := stdin.(*os.File); ok {
-		widenPipe(f)
+	for _, s := range []any{stdin, stdout} {
+		if f, ok := s.(*os.File); ok {
+			widenPipe(f)
+		}
 	}
 	input, err := readInput(stdin, grown)
 	if err != nil {
