@@ -265,9 +265,9 @@ const largeInput = 8 << 20
 // memoryHeadroom is what the soft memory limit of a large stream allows beyond twice its
 // size: the Go runtime's own memory counts against the limit, the program's code does not
 // (its pages resident, some 11 MB, come on top in the peak RSS). With 30 MiB, a dense
-// 50 MB stream peaked at 146 to 150 MiB, over its target of twice the input plus 50 MiB;
-// with 20 MiB at 139 to 140 MiB in the same time (5.6 to 5.8 s); with 15 MiB a dense
-// 10 MB stream took half as long again.
+// 50 MB stream peaked at 143 to 150 MiB, around and over its target of twice the input
+// plus 50 MiB (145.4); with 20 MiB at 139 to 142 MiB in the same time (5.6 to 5.8 s);
+// with 15 MiB a dense 10 MB stream took half as long again.
 const memoryHeadroom = 20 << 20
 
 // lateHeadroom is what the heap of a chart's stream may take beyond twice the input before
@@ -425,9 +425,9 @@ func collectorUnset() bool { return os.Getenv("GOGC") == "" && os.Getenv("GOMEML
 // of small releases, a workload or Service in nearly every document) what lives is
 // more, and the soft memory limit of twice the input plus memoryHeadroom has the
 // collector run earlier as the heap nears it, which costs a dense 50 MB stream about a
-// tenth more time and keeps its peak within its target (see memoryHeadroom). A run whose live heap comes near the
-// limit anyway (tens of thousands of tiny workloads) has it lifted (softMemoryLimit).
-// GOGC and GOMEMLIMIT, when set, win.
+// tenth more time and keeps its peak within its target (see memoryHeadroom). A run whose
+// live heap comes near the limit anyway (tens of thousands of tiny workloads) has it
+// lifted (softMemoryLimit). GOGC and GOMEMLIMIT, when set, win.
 func tuneGC(input []byte) {
 	if len(input) < largeInput {
 		if collectorUnset() { // collectLate turned the collector off
