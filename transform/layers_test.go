@@ -66,44 +66,57 @@ func packageImports(t *testing.T, dir string) map[string]bool {
 	return out
 }
 
-// TestImportDirection fails when a stage imports a later one, or a package of the product
-// module is not ranked here (a new stage must say where it stands).
-func TestImportDirection(t *testing.T) {
-	seen := map[string]bool{}
+// productFiles calls fn with the path of every Go file of the product module, relative to
+// the module's root: folders whose names start with a dot, testdata, fixtures and other
+// modules (the oracles, the Helm 4 tests) are left out.
+func productFiles(t *testing.T, fn func(rel string)) {
+	t.Helper()
 	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel("..", path)
 		if d.IsDir() {
 			switch {
-			case rel == ".":
+			case path == "..":
 			case strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "fixtures":
 				return filepath.SkipDir
 			case fileExists(filepath.Join(path, "go.mod")):
-				return filepath.SkipDir // another module: the oracles, the Helm 4 tests
+				return filepath.SkipDir // another module
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || filepath.Dir(path) != filepath.Join("..", filepath.Dir(rel)) {
-			return nil
+		if strings.HasSuffix(path, ".go") {
+			rel, _ := filepath.Rel("..", path)
+			fn(rel)
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportDirection fails when a stage imports a later one, or a package of the product
+// module is not ranked here (a new stage must say where it stands).
+func TestImportDirection(t *testing.T) {
+	seen := map[string]bool{}
+	productFiles(t, func(rel string) {
 		dir := filepath.ToSlash(filepath.Dir(rel))
 		if dir == "." {
 			dir = ""
 		}
 		if seen[dir] {
-			return nil
+			return
 		}
 		seen[dir] = true
-		imports := packageImports(t, filepath.Dir(path))
+		imports := packageImports(t, filepath.Join("..", filepath.Dir(rel)))
 		if imports == nil {
-			return nil // no Go package here once build constraints apply
+			return // no Go package here once build constraints apply
 		}
 		rank, ok := stages[dir]
 		if !ok {
 			t.Errorf("package %q is not ranked in stages: say where it stands in the flow", dir)
-			return nil
+			return
 		}
 		for imp := range imports {
 			r, known := stages[imp]
@@ -111,11 +124,7 @@ func TestImportDirection(t *testing.T) {
 				t.Errorf("%s imports %s, a stage at or after it (%d >= %d)", dir, imp, r, rank)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestOraclesUsePublicFace fails when a module of the oracles or tests imports a package
@@ -147,26 +156,13 @@ const maxFunctionLines = 80
 // maxFunctionLines.
 func TestFunctionLength(t *testing.T) {
 	fset := token.NewFileSet()
-	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+	productFiles(t, func(rel string) {
+		if strings.HasSuffix(rel, "_test.go") {
+			return
+		}
+		f, err := parser.ParseFile(fset, filepath.Join("..", rel), nil, parser.SkipObjectResolution)
 		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch {
-			case path == "..":
-			case strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "fixtures":
-				return filepath.SkipDir
-			case fileExists(filepath.Join(path, "go.mod")):
-				return filepath.SkipDir // another module: the oracles, the Helm 4 tests
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return err
+			t.Fatal(err)
 		}
 		for _, decl := range f.Decls {
 			fn, ok := decl.(*ast.FuncDecl)
@@ -178,11 +174,7 @@ func TestFunctionLength(t *testing.T) {
 				t.Errorf("%s:%d: %s takes %d lines, more than %d: split it along its cases or steps", start.Filename, start.Line, fn.Name.Name, n, maxFunctionLines)
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func fileExists(path string) bool {
