@@ -389,6 +389,23 @@ type probeCase struct {
 	probe    transform.Probe
 }
 
+// traceCases runs transform.Trace over r's input under the CNI cni and asks it the cases'
+// probes; it returns the probes it asked, in the cases' order, and trace's verdicts.
+func traceCases(t *testing.T, r renderCase, cni transform.CNI, cases []probeCase) ([]transform.Probe, []transform.Verdict) {
+	t.Helper()
+	opts := r.opts
+	opts.CNI = cni
+	probes := make([]transform.Probe, len(cases))
+	for i, c := range cases {
+		probes[i] = c.probe
+	}
+	trace, err := transform.Trace(r.input, opts, probes)
+	if err != nil {
+		t.Fatalf("trace: %v", err)
+	}
+	return probes, trace
+}
+
 // catalogueProbes returns every probe of a workload: each peer, each port, TCP and UDP,
 // both directions.
 func catalogueProbes(w *covered, peers []catalogueEntry, ports []int) []probeCase {

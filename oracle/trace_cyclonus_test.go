@@ -68,16 +68,7 @@ func TestTraceEqualsCyclonus(t *testing.T) {
 			if len(cases) == 0 {
 				return
 			}
-			opts := r.opts
-			opts.CNI = transform.CNIKubernetes
-			probes := make([]transform.Probe, len(cases))
-			for i, c := range cases {
-				probes[i] = c.probe
-			}
-			trace, err := transform.Trace(r.input, opts, probes)
-			if err != nil {
-				t.Fatalf("trace: %v", err)
-			}
+			_, trace := traceCases(t, r, transform.CNIKubernetes, cases)
 			m := matcher.BuildNetworkPolicies(false, policies)
 			allowed := make([]bool, len(cases))
 			reasons := make([]string, len(cases))

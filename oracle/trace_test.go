@@ -79,16 +79,7 @@ func TestTraceEqualsCilium(t *testing.T) {
 					enforced = append(enforced, d.text)
 				}
 			}
-			opts := r.opts
-			opts.CNI = transform.CNICilium
-			probes := make([]transform.Probe, len(cases))
-			for i, c := range cases {
-				probes[i] = c.probe
-			}
-			trace, err := transform.Trace(r.input, opts, probes)
-			if err != nil {
-				t.Fatalf("trace: %v", err)
-			}
+			probes, trace := traceCases(t, r, transform.CNICilium, cases)
 			// ciliumverdict takes the workload's pods as the probe's workload.
 			for i, c := range cases {
 				probes[i].Workload = c.workload.pod
