@@ -87,7 +87,8 @@ func inEngine(r renderCase, engine string) (renderCase, map[string]bool, error) 
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return out, nil, err
 		}
-		if err := switchAnnotations(obj, engine, dropped); err != nil {
+		err := probe.EditConfigs(obj, func(cfg map[string]any) { switchEngine(cfg, engine, false, dropped) })
+		if err != nil {
 			return out, nil, err
 		}
 		text, err := yaml.Marshal(obj)
@@ -98,45 +99,6 @@ func inEngine(r renderCase, engine string) (renderCase, map[string]bool, error) 
 	}
 	out.input = input.Bytes()
 	return out, dropped, nil
-}
-
-// switchAnnotations switches every helm-netpol.io/config annotation in obj (the carrier's
-// own, a pod template's) to engine.
-func switchAnnotations(obj map[string]any, engine string, dropped map[string]bool) error {
-	for k, v := range obj {
-		switch v := v.(type) {
-		case map[string]any:
-			if err := switchAnnotations(v, engine, dropped); err != nil {
-				return err
-			}
-		case []any:
-			for _, e := range v {
-				if m, ok := e.(map[string]any); ok {
-					if err := switchAnnotations(m, engine, dropped); err != nil {
-						return err
-					}
-				}
-			}
-		case string:
-			if k != "helm-netpol.io/config" {
-				continue
-			}
-			var cfg map[string]any
-			if err := yaml.Unmarshal([]byte(v), &cfg); err != nil {
-				return fmt.Errorf("annotation %s: %w", k, err)
-			}
-			if cfg == nil {
-				continue
-			}
-			switchEngine(cfg, engine, false, dropped)
-			text, err := yaml.Marshal(cfg)
-			if err != nil {
-				return err
-			}
-			obj[k] = string(text)
-		}
-	}
-	return nil
 }
 
 // switchEngine turns one config layer into engine's: networkPolicy.engine set (in the

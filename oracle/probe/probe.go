@@ -2,8 +2,8 @@
 // workload's pod, asked of an engine's verdict, and the verdict that answers it), the
 // verdict commands' request and response and their Serve (oracle/cilium's ciliumverdict
 // and oracle/calico's calicoverdict read the same JSON), and the catalogue's pieces that
-// do not depend on an engine (SplitYAML, CIDREdges); package golden reads a golden
-// fixture's workloads for the fixture tests. It is a module of its own, whose one
+// do not depend on an engine (SplitYAML, CIDREdges, EditConfigs); package golden reads a
+// golden fixture's workloads for the fixture tests. It is a module of its own, whose one
 // dependency is sigs.k8s.io/yaml, so that every oracle module can use it without taking on
 // another's.
 package probe

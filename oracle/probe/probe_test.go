@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 func TestValidate(t *testing.T) {
@@ -114,5 +116,66 @@ func TestServe(t *testing.T) {
 	refuse := func([][]byte, []Probe) ([]Verdict, error) { return nil, fmt.Errorf("no") }
 	if code := Serve("v", strings.NewReader(`{"documents": [], "probes": []}`), &out, &errb, refuse); code != 1 || errb.String() != "v: no\n" {
 		t.Errorf("a refusal: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestEditConfigs: every config annotation is edited, wherever it stands; other strings,
+// and an annotation that holds no config, are left as they are; a malformed config is an
+// error naming the annotation.
+func TestEditConfigs(t *testing.T) {
+	var obj map[string]any
+	doc := `
+metadata:
+  annotations:
+    helm-netpol.io/config: "networkPolicy: {engine: cilium}"
+    other: "networkPolicy: {engine: cilium}"
+spec:
+  template:
+    metadata:
+      annotations:
+        helm-netpol.io/config: "networkPolicy: {enabled: true}"
+  list:
+  - annotations:
+      helm-netpol.io/config: ""
+`
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	edits := 0
+	err := EditConfigs(obj, func(cfg map[string]any) {
+		edits++
+		cfg["networkPolicy"].(map[string]any)["engine"] = "calico"
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `metadata:
+  annotations:
+    helm-netpol.io/config: |
+      networkPolicy:
+        engine: calico
+    other: 'networkPolicy: {engine: cilium}'
+spec:
+  list:
+  - annotations:
+      helm-netpol.io/config: ""
+  template:
+    metadata:
+      annotations:
+        helm-netpol.io/config: |
+          networkPolicy:
+            enabled: true
+            engine: calico
+`
+	if edits != 2 || string(got) != want {
+		t.Errorf("%d edits, got\n%s\nwant 2 edits and\n%s", edits, got, want)
+	}
+	bad := map[string]any{"a": map[string]any{ConfigAnnotation: "networkPolicy: [1"}}
+	if err := EditConfigs(bad, func(map[string]any) {}); err == nil || !strings.Contains(err.Error(), "annotation "+ConfigAnnotation) {
+		t.Errorf("a malformed config: error %v, want one naming the annotation", err)
 	}
 }

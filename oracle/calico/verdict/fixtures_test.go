@@ -246,7 +246,8 @@ func render(f fixture, from, to string) ([][]byte, bool, error) {
 		if err := yaml.Unmarshal(doc, &obj); err != nil {
 			return nil, false, err
 		}
-		if err := rewriteAnnotations(obj, from, to, &dropped); err != nil {
+		err := probe.EditConfigs(obj, func(cfg map[string]any) { dropped = switchEngine(cfg, from, to) || dropped })
+		if err != nil {
 			return nil, false, err
 		}
 		out, err := yaml.Marshal(obj)
@@ -301,42 +302,6 @@ func render(f fixture, from, to string) ([][]byte, bool, error) {
 		}
 	}
 	return docs, dropped, nil
-}
-
-// rewriteAnnotations rewrites every helm-netpol.io/config annotation in obj
-// for the kubernetes engine.
-func rewriteAnnotations(obj map[string]any, from, to string, dropped *bool) error {
-	for k, v := range obj {
-		switch v := v.(type) {
-		case map[string]any:
-			if err := rewriteAnnotations(v, from, to, dropped); err != nil {
-				return err
-			}
-		case []any:
-			for _, e := range v {
-				if m, ok := e.(map[string]any); ok {
-					if err := rewriteAnnotations(m, from, to, dropped); err != nil {
-						return err
-					}
-				}
-			}
-		case string:
-			if k != "helm-netpol.io/config" {
-				continue
-			}
-			var cfg map[string]any
-			if err := yaml.Unmarshal([]byte(v), &cfg); err != nil {
-				return err
-			}
-			*dropped = switchEngine(cfg, from, to) || *dropped
-			out, err := yaml.Marshal(cfg)
-			if err != nil {
-				return err
-			}
-			obj[k] = string(out)
-		}
-	}
-	return nil
 }
 
 // enforced turns a staged object of a fixture rendered with
